@@ -1,0 +1,43 @@
+"""Administrative operations on accounts."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ..auth.models import Role, User
+from ..extensions import db
+
+PAGE_SIZE = 50
+
+
+class AdminError(Exception):
+    """An administrative change that cannot be made; the message is for the admin."""
+
+
+def search_users(query: str = "", page: int = 1) -> tuple[list[User], int]:
+    """One page of accounts matching `query` in name or email, and the total count."""
+    condition = True
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        condition = or_(User.email.like(pattern), func.lower(User.full_name).like(pattern))
+    total = db.session.scalar(select(func.count()).select_from(User).where(condition)) or 0
+    users = db.session.scalars(
+        select(User).where(condition).order_by(User.email)
+        .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return list(users), total
+
+
+def set_role(acting: User, user_id: int, role: str) -> User:
+    """Change someone's role; an admin cannot demote themselves and lock everyone out."""
+    if role not in {r.value for r in Role}:
+        raise AdminError(_("Unknown role."))
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AdminError(_("That account does not exist."))
+    if user.id == acting.id and role != Role.ADMIN:
+        raise AdminError(_("You cannot remove your own administrator role."))
+    user.role = role
+    db.session.commit()
+    return user

@@ -1,0 +1,48 @@
+"""Administration pages, for admins only."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..security import roles_required
+from . import bp, services
+from .forms import ROLE_LABELS, RoleForm
+
+
+@bp.route("/")
+@roles_required("admin")
+def index():
+    return render_template("admin/index.html")
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    query = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int)
+    found, total = services.search_users(query, page)
+    forms = {}
+    for user in found:
+        form = RoleForm(formdata=None, prefix=f"u{user.id}", user_id=user.id, role=user.role)
+        forms[user.id] = form
+    return render_template("admin/users.html", users=found, total=total, query=query, page=page,
+                           forms=forms, page_size=services.PAGE_SIZE)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@roles_required("admin")
+def set_role(user_id: int):
+    form = RoleForm(prefix=f"u{user_id}")
+    if form.validate_on_submit():
+        try:
+            user = services.set_role(current_user, user_id, form.role.data)
+        except services.AdminError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("%(name)s is now: %(role)s.", name=user.full_name,
+                    role=ROLE_LABELS[user.role]), "success")
+    else:
+        flash(_("The change could not be saved. Reload the page and try again."), "error")
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))

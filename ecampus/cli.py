@@ -1,0 +1,19 @@
+"""The `ecampus` command: Flask's CLI bound to `create_app`, plus the project's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from flask.cli import FlaskGroup
+
+from . import create_app
+
+
+def main() -> None:
+    """Entry point of the `ecampus` console script."""
+    if len(sys.argv) > 1 and sys.argv[1] == "quickstart":
+        # The quickstart is a laptop demo: it always runs in development mode.
+        os.environ.setdefault("ECAMPUS_ENV", "development")
+    cli = FlaskGroup(create_app=lambda: create_app(), help="E-Campus command line.")
+    cli.main(prog_name="ecampus")

@@ -1,0 +1,125 @@
+"""Home, health check, language switch, error pages and content-hashed static assets."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..security import safe_next_url
+from . import bp
+
+STATIC_DIR = Path(__file__).parent.parent / "static"
+
+
+@bp.route("/")
+def home():
+    if current_user.is_authenticated:
+        dashboard = current_app.view_functions.get("learning.dashboard")
+        if dashboard is not None:
+            return dashboard()
+    return render_template("main/home.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers: answers without touching the database."""
+    return {"status": "ok"}
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        if current_user.is_authenticated and current_user.language != language:
+            current_user.language = language
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
+
+
+@cache
+def _asset_digest(filename: str) -> str:
+    return hashlib.sha256((STATIC_DIR / filename).read_bytes()).hexdigest()[:12]
+
+
+@bp.app_template_global()
+def asset_url(filename: str) -> str:
+    """A static URL that changes with the file, so browsers may cache it for a year."""
+    return url_for("static", filename=filename, v=_asset_digest(filename))
+
+
+ERROR_TEXTS = {
+    400: (lambda: _("Bad request"),
+          lambda: _("The request could not be understood. If you sent a form, reload the "
+                    "page and try again.")),
+    403: (lambda: _("Not allowed"),
+          lambda: _("You do not have permission to see this page.")),
+    404: (lambda: _("Page not found"),
+          lambda: _("There is no page at this address. Check the address, or start again "
+                    "from the home page.")),
+    405: (lambda: _("Not allowed"),
+          lambda: _("This address does not accept that kind of request.")),
+    410: (lambda: _("No longer available"),
+          lambda: _("This page is no longer available.")),
+    413: (lambda: _("File too large"),
+          lambda: _("The file you sent is larger than this site accepts.")),
+    429: (lambda: _("Too many attempts"),
+          lambda: _("You have tried too many times in a short while. Wait a few minutes and "
+                    "try again.")),
+    500: (lambda: _("Something went wrong"),
+          lambda: _("An unexpected error happened on our side. It has been recorded; please "
+                    "try again later.")),
+}
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    code = error.code or 500
+    if code not in ERROR_TEXTS:
+        return error
+    title, text = ERROR_TEXTS[code]
+    if request.path.startswith("/api/"):
+        return {"error": title(), "status": code}, code
+    response = render_template("main/error.html", code=code, title=title(), text=text())
+    return response, code
+
+
+@bp.app_errorhandler(500)
+def server_error(_error):
+    db.session.rollback()
+    title, text = ERROR_TEXTS[500]
+    return render_template("main/error.html", code=500, title=title(), text=text()), 500
+
+
+@bp.app_template_global()
+def has_endpoint(endpoint: str) -> bool:
+    """Lets the shared layout link to features only when they are installed."""
+    return endpoint in current_app.view_functions
+
+
+@bp.app_template_filter("duration")
+def duration_filter(minutes: int | None) -> str:
+    """Minutes as a reader says them: '45 min', '3 h', '2 h 30 min'."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(m)d min", m=rest)
+    if not rest:
+        return _("%(h)d h", h=hours)
+    return _("%(h)d h %(m)d min", h=hours, m=rest)
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(code: str) -> str:
+    """A language's own name when we know it, else its code."""
+    from ..i18n import LANGUAGE_NAMES
+
+    return LANGUAGE_NAMES.get(code, code)

@@ -1,0 +1,4 @@
+"""Imports every feature's models so SQLAlchemy metadata and Alembic see all tables."""
+
+from .auth import models as auth_models  # noqa: F401
+from .catalog import models as catalog_models  # noqa: F401

@@ -1,0 +1,274 @@
+"""Sign-up, sign-in, profile, password change and reset, through the real pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ecampus.auth import services
+from ecampus.auth.models import AccountToken, User
+from ecampus.extensions import db
+from tests.conftest import PASSWORD
+
+
+def _signup(client, **overrides):
+    data = {"email": "ana@example.org", "full_name": "Ana María Núñez",
+            "password": PASSWORD, "confirm": PASSWORD, "language": "es"}
+    data.update(overrides)
+    return client.submit("/account/signup", data)
+
+
+def _user(app, email):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+def test_signup_creates_account_and_signs_in(app, client):
+    response = _signup(client)
+    assert response.status_code == 302
+    user = _user(app, "ana@example.org")
+    assert user.full_name == "Ana María Núñez"
+    assert user.language == "es"
+    assert user.role == "learner"
+    assert client.get("/account/profile").status_code == 200
+
+
+def test_password_is_stored_as_salted_hash(app, client):
+    _signup(client)
+    _signup(app.test_client(), email="bo@example.org")
+    first, second = _user(app, "ana@example.org"), _user(app, "bo@example.org")
+    assert PASSWORD not in first.password_hash
+    assert first.password_hash != second.password_hash  # salted
+
+
+def test_default_password_hash_is_scrypt(monkeypatch):
+    from ecampus import create_app
+
+    monkeypatch.setenv("ECAMPUS_ENV", "development")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        assert services._hash("a long enough password").startswith("scrypt:")
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.org", "a b@example.org", ""])
+def test_signup_rejects_malformed_email(app, client, email):
+    response = _signup(client, email=email)
+    assert response.status_code == 200
+    assert "email address" in response.get_data(as_text=True).lower()
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(User)) == 0
+
+
+def test_signup_rejects_short_password(app, client):
+    response = _signup(client, password="short1234", confirm="short1234")
+    assert "at least 10 characters" in response.get_data(as_text=True)
+    assert _user(app, "ana@example.org") is None
+
+
+def test_signup_rejects_mismatched_confirmation(app, client):
+    response = _signup(client, confirm=PASSWORD + "x")
+    assert "The two passwords differ" in response.get_data(as_text=True)
+
+
+def test_email_is_unique_regardless_of_case_and_spaces(app, client):
+    _signup(client)
+    other = app.test_client()
+    response = _signup(other, email="  ANA@Example.ORG ")
+    assert response.status_code == 200
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_signin_with_differently_typed_email(client, learner):
+    client.sign_in("  " + learner.email.upper())
+    assert client.get("/account/profile").status_code == 200
+
+
+def test_wrong_password_message_does_not_reveal_accounts(client, learner):
+    wrong = client.submit("/account/login", {"email": learner.email, "password": "x" * 12})
+    unknown = client.submit("/account/login", {"email": "nobody@example.org",
+                                                "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 200
+    message = "The email address or password is not correct."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_remember_me_sets_a_persistent_cookie(client, learner):
+    response = client.submit("/account/login", {"email": learner.email, "password": PASSWORD,
+                                                 "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = [c for c in cookies if c.startswith("remember_token=")]
+    assert remember and "HttpOnly" in remember[0] and "SameSite=Lax" in remember[0]
+
+
+def test_session_cookie_is_httponly_and_lax(client, learner):
+    response = client.submit("/account/login", {"email": learner.email, "password": PASSWORD})
+    session_cookie = [c for c in response.headers.getlist("Set-Cookie")
+                      if c.startswith("session=")][0]
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+
+
+def test_signout_ends_the_session(client, learner):
+    client.sign_in(learner.email)
+    client.submit("/account/logout")
+    response = client.get("/account/profile")
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]
+
+
+def test_signout_by_get_is_not_allowed(client, learner):
+    client.sign_in(learner.email)
+    assert client.get("/account/logout").status_code == 405
+
+
+def test_login_is_rate_limited_per_account(client, learner):
+    for _ in range(5):
+        client.submit("/account/login", {"email": learner.email, "password": "wrong" * 3})
+    response = client.submit("/account/login", {"email": learner.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_login_rate_limit_counts_the_account_from_any_address(app, learner):
+    for n in range(5):
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        other.submit("/account/login", {"email": learner.email, "password": "wrong" * 3})
+    last = app.test_client()
+    last.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    response = last.submit("/account/login", {"email": learner.email, "password": "wrong" * 3})
+    assert response.status_code == 429
+
+
+def test_login_is_rate_limited_per_address(client):
+    statuses = [
+        client.submit("/account/login", {"email": f"u{n}@example.org",
+                                          "password": "wrong" * 3}).status_code
+        for n in range(21)
+    ]
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
+
+
+def test_successful_signins_are_not_counted_against_the_account(client, learner):
+    for _ in range(7):
+        client.sign_in(learner.email)
+        client.submit("/account/logout")
+
+
+def test_post_without_csrf_token_is_refused(client, learner):
+    response = client.post("/account/login", data={"email": learner.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/account/profile").status_code == 302
+
+
+def test_profile_edit_changes_name_and_language(app, client, learner):
+    client.sign_in(learner.email)
+    response = client.submit("/account/profile", {"full_name": "  Jean   Dupont ",
+                                                   "language": "fr"})
+    assert response.status_code == 302
+    user = _user(app, learner.email)
+    assert (user.full_name, user.language) == ("Jean Dupont", "fr")
+    assert 'lang="fr"' in client.get("/account/profile").get_data(as_text=True)
+
+
+def test_profile_rejects_unknown_language(app, client, learner):
+    client.sign_in(learner.email)
+    response = client.submit("/account/profile", {"full_name": "X Y", "language": "de"})
+    assert response.status_code == 200
+    assert _user(app, learner.email).language == "en"
+
+
+def test_profile_requires_sign_in_and_comes_back(client):
+    response = client.get("/account/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/login?next=%2Faccount%2Fprofile")
+
+
+def test_signin_returns_to_next_page(client, learner):
+    response = client.submit("/account/login?next=/account/profile",
+                             {"email": learner.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/account/profile"
+
+
+def test_signin_ignores_next_to_another_site(client, learner):
+    response = client.submit("/account/login?next=//evil.example/x",
+                             {"email": learner.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_change_password_needs_current_password(app, client, learner):
+    client.sign_in(learner.email)
+    response = client.submit("/account/password", {"current": "wrong password",
+                                                    "password": "a new password 1",
+                                                    "confirm": "a new password 1"})
+    assert "current password is not correct" in response.get_data(as_text=True)
+    client.submit("/account/password", {"current": PASSWORD, "password": "a new password 1",
+                                         "confirm": "a new password 1"})
+    fresh = app.test_client()
+    fresh.sign_in(learner.email, "a new password 1")
+
+
+def _reset_link(outbox) -> str:
+    mails = sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    assert mails, "no mail was written"
+    body = mails[-1].read_text()
+    return re.search(r"http://localhost(/account/reset/\S+)", body).group(1)
+
+
+def test_password_reset_by_emailed_link(app, client, learner, outbox):
+    client.submit("/account/reset", {"email": learner.email})
+    link = _reset_link(outbox)
+    assert client.get(link).status_code == 200
+    response = client.submit(link, {"password": "brand new secret", "confirm": "brand new secret"})
+    assert response.status_code == 302
+    app.test_client().sign_in(learner.email, "brand new secret")
+
+
+def test_reset_link_works_only_once(client, learner, outbox):
+    client.submit("/account/reset", {"email": learner.email})
+    link = _reset_link(outbox)
+    client.submit(link, {"password": "brand new secret", "confirm": "brand new secret"})
+    again = client.submit(link, {"password": "another secret 2", "confirm": "another secret 2"})
+    assert again.status_code == 410
+    assert "already been used" in again.get_data(as_text=True)
+
+
+def test_expired_reset_link_is_refused(app, client, learner, outbox):
+    client.submit("/account/reset", {"email": learner.email})
+    link = _reset_link(outbox)
+    with app.app_context():
+        token = db.session.scalar(select(AccountToken))
+        token.expires_at -= timedelta(hours=3)
+        db.session.commit()
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_forged_reset_link_is_refused(client):
+    response = client.get("/account/reset/not-a-real-token")
+    assert response.status_code == 410
+
+
+def test_reset_request_for_unknown_address_looks_the_same(client, learner, outbox):
+    known = client.submit("/account/reset", {"email": learner.email}, follow_redirects=True)
+    unknown = client.submit("/account/reset", {"email": "nobody@example.org"},
+                            follow_redirects=True)
+    assert len(list(outbox.glob("*.eml"))) == 1
+    phrase = "If an account uses that address"
+    assert phrase in known.get_data(as_text=True) and phrase in unknown.get_data(as_text=True)
+
+
+def test_reset_only_stores_token_hash(app, client, learner, outbox):
+    client.submit("/account/reset", {"email": learner.email})
+    token = _reset_link(outbox).rsplit("/", 1)[1]
+    with app.app_context():
+        row = db.session.scalar(select(AccountToken))
+        assert token not in row.token_hash

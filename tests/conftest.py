@@ -1,0 +1,177 @@
+"""Shared fixtures: one migrated database per run, emptied after each test, and factories.
+
+The database is SQLite in a temporary folder, or the PostgreSQL server named by
+DATABASE_URL when that is set (CI runs the suite once each way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from ecampus import create_app
+from ecampus.auth import services as accounts
+from ecampus.extensions import db, limiter
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token the way a browser's form would."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.get("/").get_data(as_text=True)
+            match = _CSRF.search(page)
+            assert match, "no CSRF token found on the home page"
+            self._csrf = match.group(1)
+        return self._csrf
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token."""
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=payload, **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        response = self.submit("/account/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self._csrf = None  # the session was rotated
+        return response
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application, on a database migrated once for the whole run."""
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "MAIL_OUTBOX": str(instance / "outbox"),
+        "MEDIA_DIR": str(instance / "media"),
+        "SERVER_NAME": None,
+    })
+    application.test_client_class = Client
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from empty tables and fresh rate-limit counters."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for calling services directly."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app) -> Path:
+    """The folder where mail is written when no SMTP server is configured."""
+    path = Path(app.config["MAIL_OUTBOX"])
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.eml"):
+        old.unlink()
+    return path
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: create a real account; returns a plain record of it (id, email, name, role)."""
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "learner", *, email: str | None = None, name: str | None = None,
+                password: str = PASSWORD, language: str = "en"):
+        n = next(counter)
+        with app.app_context():
+            user = accounts.create_user(
+                email or f"{role}{n}@example.org", name or f"{role.title()} Number{n}",
+                password, role=role, language=language,
+            )
+            return SimpleNamespace(id=user.id, email=user.email, full_name=user.full_name,
+                                   role=user.role, language=user.language)
+
+    return factory
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user("learner")
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user("author")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on a free local port, for the browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
