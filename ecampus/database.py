@@ -34,3 +34,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def insert_ignoring_duplicates(table, rows: list[dict] | dict, *, conflict: list[str]):
+    """An INSERT that skips rows colliding with a unique key, on SQLite and PostgreSQL alike.
+
+    Double submissions and concurrent requests then need no locking and never fail.
+    """
+    from .extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
+    return db.session.execute(statement)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from .extensions import babel
+from .timeutil import utcnow
 
 #: Each language named in itself, so a reader finds their own whatever is shown.
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
@@ -38,3 +39,6 @@ def init_i18n(app: Flask) -> None:
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_datetime"] = format_datetime
+    app.jinja_env.globals["today"] = lambda: utcnow().date()

@@ -94,10 +94,26 @@ def _clean_database(request):
     application = request.getfixturevalue("app")
     with application.app_context():
         db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        _empty_tables()
         limiter.reset()
+
+
+def _empty_tables() -> None:
+    """Delete every row; tables that point at each other are handled by each database's way."""
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        for table in reversed(tables):
+            connection.execute(table.delete())
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 @pytest.fixture

@@ -1,0 +1,206 @@
+"""Publishing course folders into the database: one transaction per course, idempotent.
+
+Unchanged files write nothing; a changed module gets a new version beside the old ones; a
+module or course that disappeared is retired, never deleted, so learners keep what they earned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..timeutil import utcnow
+from . import courseformat as cf
+from .models import Course, CourseFile, CourseText, MediaBlob, Module, ModuleText, ModuleVersion
+
+ADDED, CHANGED, RETIRED, UNCHANGED, SKIPPED = "added", "changed", "retired", "unchanged", "skipped"
+
+
+@dataclass
+class CourseChange:
+    """What publishing did to one course and to each of its modules."""
+
+    slug: str
+    outcome: str
+    modules: dict[str, str] = field(default_factory=dict)
+    problems: list[cf.Problem] = field(default_factory=list)
+
+
+@dataclass
+class PublishReport:
+    courses: list[CourseChange] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[CourseChange]:
+        return [c for c in self.courses if c.outcome == SKIPPED]
+
+    def count(self, outcome: str) -> int:
+        return sum(c.outcome == outcome for c in self.courses)
+
+    def module_count(self, outcome: str) -> int:
+        return sum(o == outcome for c in self.courses for o in c.modules.values())
+
+
+def publish_courses(
+    root: Path | str, *, progress: Callable[[Iterable], Iterable] | None = None
+) -> PublishReport:
+    """Check every course folder under `root`, publish the valid ones, retire the vanished."""
+    results = cf.read_courses(Path(root))
+    report = PublishReport()
+    items = progress(results) if progress else results
+    for result in items:
+        if result.course is None:
+            report.courses.append(CourseChange(result.slug, SKIPPED, problems=result.problems))
+            continue
+        change = publish_course(result.course)
+        change.problems = result.problems
+        report.courses.append(change)
+    present = {r.slug for r in results}
+    for course in db.session.scalars(select(Course).where(Course.retired_at.is_(None))):
+        if course.slug not in present:
+            report.courses.append(retire_course(course))
+    db.session.commit()
+    return report
+
+
+def retire_course(course: Course) -> CourseChange:
+    """Hide a course whose folder is gone; its history and certificates stay."""
+    course.retired_at = utcnow()
+    change = CourseChange(course.slug, RETIRED)
+    for module in course.modules:
+        if module.retired_at is None:
+            module.retired_at = course.retired_at
+            change.modules[module.slug] = RETIRED
+    db.session.commit()
+    return change
+
+
+def publish_course(parsed: cf.Course) -> CourseChange:
+    """Bring one course's rows in line with its parsed folder, in one transaction."""
+    try:
+        change = _publish(parsed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return change
+
+
+def _publish(parsed: cf.Course) -> CourseChange:
+    course = db.session.scalar(
+        select(Course).where(Course.slug == parsed.slug).options(
+            selectinload(Course.modules).selectinload(Module.current_version)
+        )
+    )
+    if course is not None and course.content_hash == parsed.content_hash and not course.is_retired:
+        return CourseChange(parsed.slug, UNCHANGED,
+                            {m.slug: UNCHANGED for m in parsed.modules})
+    now = utcnow()
+    if course is None:
+        course = Course(slug=parsed.slug, version=1, published_at=now)
+        db.session.add(course)
+        outcome = ADDED
+    else:
+        course.version += 1
+        outcome = CHANGED
+    _apply_course_fields(course, parsed, now)
+    _store_media(course, parsed)
+    db.session.flush()
+    change = CourseChange(parsed.slug, outcome)
+    existing = {m.slug: m for m in course.modules}
+    for item in parsed.modules:
+        change.modules[item.slug] = _publish_module(course, existing.get(item.slug), item)
+    for slug, module in existing.items():
+        if slug not in change.modules and module.retired_at is None:
+            module.retired_at = now
+            change.modules[slug] = RETIRED
+    return change
+
+
+def _apply_course_fields(course: Course, parsed: cf.Course, now) -> None:
+    course.content_hash = parsed.content_hash
+    course.base_language = parsed.base_language
+    course.languages = parsed.languages
+    course.status = parsed.status
+    course.enrolment = parsed.enrolment
+    course.duration_minutes = parsed.duration_minutes
+    course.level = parsed.level
+    course.tags = list(parsed.tags)
+    course.authors = list(parsed.authors)
+    course.certificate = (dataclasses.asdict(parsed.certificate)
+                          if parsed.certificate is not None else None)
+    course.updated_at = now
+    course.retired_at = None
+    texts = {t.language: t for t in course.texts}
+    for language, text in parsed.texts.items():
+        row = texts.pop(language, None) or CourseText(language=language)
+        row.title, row.summary, row.description_html = (
+            text.title, text.summary, text.description_html)
+        if row not in course.texts:
+            course.texts.append(row)
+    for stale in texts.values():
+        course.texts.remove(stale)
+    words = [*parsed.tags]
+    for text in parsed.texts.values():
+        words += [text.title, text.summary]
+    course.search_text = " ".join(words).casefold()
+
+
+def _store_media(course: Course, parsed: cf.Course) -> None:
+    hashes = {m.sha256 for m in parsed.media.values()}
+    known = set(db.session.scalars(select(MediaBlob.sha256).where(MediaBlob.sha256.in_(hashes))))
+    for media in parsed.media.values():
+        if media.sha256 not in known and media.source is not None:
+            data = media.source.read_bytes()
+            db.session.add(MediaBlob(sha256=media.sha256, size=len(data), data=data))
+            known.add(media.sha256)
+    current = {f.relpath: f for f in db.session.scalars(
+        select(CourseFile).where(CourseFile.course_id == course.id))} if course.id else {}
+    for relpath, media in parsed.media.items():
+        row = current.pop(relpath, None)
+        if row is None:
+            db.session.add(CourseFile(course=course, relpath=relpath, sha256=media.sha256,
+                                      mimetype=media.mimetype))
+        else:
+            row.sha256, row.mimetype = media.sha256, media.mimetype
+    for stale in current.values():
+        db.session.delete(stale)
+
+
+def _publish_module(course: Course, module: Module | None, item: cf.Module) -> str:
+    outcome = UNCHANGED
+    if module is None:
+        module = Module(course=course, slug=item.slug)
+        db.session.add(module)
+        outcome = ADDED
+    elif module.retired_at is not None:
+        module.retired_at = None
+        outcome = CHANGED
+    module.position = item.number
+    module.kind = item.kind
+    module.required = item.required
+    module.duration_minutes = item.duration_minutes
+    current = module.current_version
+    if current is None or current.content_hash != item.content_hash:
+        number = (current.number + 1) if current is not None else 1
+        version = ModuleVersion(
+            module=module, number=number, content_hash=item.content_hash,
+            quiz=dataclasses.asdict(item.quiz) if item.quiz is not None else None,
+        )
+        for language, text in item.texts.items():
+            version.texts.append(ModuleText(
+                language=language, title=text.title, body_html=text.body_html,
+                questions=list(text.questions),
+            ))
+        db.session.add(version)
+        db.session.flush()
+        module.current_version = version
+        if outcome == UNCHANGED:
+            outcome = CHANGED
+    return outcome

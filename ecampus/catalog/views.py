@@ -1,0 +1,93 @@
+"""Catalog, course and lesson pages, and course files; stable URLs for links and QR codes."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import bp, services
+from .panels import collect_panels
+
+FILE_CACHE_SECONDS = 31_536_000
+
+
+def _course_or_404(slug: str):
+    try:
+        return services.get_course(slug, include_drafts=services.can_see_drafts(current_user))
+    except services.CourseNotFound:
+        abort(404)
+
+
+def _language_for(course) -> str:
+    """Reading language: ?lang=, else the reader's last choice for this course, else theirs."""
+    remembered = session.get("course_lang", {})
+    language = services.reading_language(
+        course, request.args.get("lang") or remembered.get(course.slug), str(get_locale())
+    )
+    if request.args.get("lang") == language and remembered.get(course.slug) != language:
+        session["course_lang"] = {**remembered, course.slug: language}
+    return language
+
+
+@bp.route("/")
+def index():
+    query = request.args.get("q", "").strip()[:200]
+    language = request.args.get("lang", "")
+    if language not in current_app.config["LANGUAGES"]:
+        language = ""
+    courses = services.list_courses(query, language,
+                                    include_drafts=services.can_see_drafts(current_user))
+    locale = str(get_locale())
+    return render_template("catalog/index.html", courses=courses, query=query,
+                           language=language, locale=locale)
+
+
+@bp.route("/<slug>/")
+def course(slug: str):
+    item = _course_or_404(slug)
+    if item.is_retired:
+        return render_template("catalog/retired.html", course=item,
+                               text=item.text(str(get_locale())))
+    language = _language_for(item)
+    modules = services.module_entries(item, language)
+    panels, marks = collect_panels(page="course", course=item, modules=modules, module=None)
+    return render_template("catalog/course.html", course=item, text=item.text(language),
+                           language=language, modules=modules, panels=panels, marks=marks)
+
+
+@bp.route("/<slug>/<module_slug>/")
+def module(slug: str, module_slug: str):
+    item = _course_or_404(slug)
+    if item.is_retired:
+        return render_template("catalog/retired.html", course=item,
+                               text=item.text(str(get_locale())))
+    language = _language_for(item)
+    modules = services.module_entries(item, language)
+    index = next((i for i, m in enumerate(modules) if m.slug == module_slug), None)
+    if index is None:
+        abort(404)
+    entry = modules[index]
+    text = services.module_text(entry.version_id, language, item.base_language)
+    panels, marks = collect_panels(page="module", course=item, modules=modules, module=entry)
+    return render_template(
+        "catalog/module.html", course=item, course_text=item.text(language), language=language,
+        modules=modules, entry=entry, text=text, panels=panels, marks=marks,
+        previous=modules[index - 1] if index > 0 else None,
+        next=modules[index + 1] if index + 1 < len(modules) else None,
+    )
+
+
+@bp.route("/<slug>/files/<digest>/<path:relpath>")
+def course_file(slug: str, digest: str, relpath: str):
+    found = services.course_file(slug, digest, relpath)
+    if found is None:
+        abort(404)
+    data, mimetype = found
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.cache_control.public = True
+    response.cache_control.max_age = FILE_CACHE_SECONDS
+    response.cache_control.immutable = True
+    if not mimetype.startswith("image/"):
+        response.headers["Content-Disposition"] = "attachment"
+    return response

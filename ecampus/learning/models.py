@@ -1,0 +1,49 @@
+"""Enrolments and module completions: what a learner has started and finished."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..catalog.models import Course, Module
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Enrolment(db.Model):
+    """A learner's place in a course. Leaving keeps the row, so re-enrolling restores it."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    #: Set by an institution for a cohort; learners see it on their dashboard.
+    due_on: Mapped[date | None]
+    last_module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
+    last_visited_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(16), default="self")  # self | cohort | admin
+
+    course: Mapped[Course] = relationship()
+
+
+class ModuleCompletion(db.Model):
+    """A module done by a learner. Keyed on the module, not its version: edits keep it done."""
+
+    __tablename__ = "module_completions"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    module: Mapped[Module] = relationship()

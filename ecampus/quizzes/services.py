@@ -1,0 +1,222 @@
+"""Quiz attempts: start, save, submit, time out; each owns its transaction.
+
+Grading happens here on the server from the attempt's own snapshot of the answer key, so a
+republished quiz never changes a graded attempt, and an open one finishes on its version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..catalog.models import Module, ModuleText, ModuleVersion
+from ..extensions import db
+from ..learning import services as learning
+from ..timeutil import utcnow
+from . import attempts as logic
+from .analysis import AttemptRow, analyse_items
+from .grading import grade_attempt
+from .models import GRADED, OPEN, Attempt
+
+
+class QuizError(Exception):
+    """A quiz action that cannot be done; the message is for the learner."""
+
+
+class AttemptNotFound(QuizError):
+    pass
+
+
+class AttemptClosed(QuizError):
+    pass
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    """What the quiz page needs: settings, attempts so far, and what the learner may do."""
+
+    settings: dict
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    result: tuple[float, bool] | None
+    attempts_left: int | None
+    passed_ever: bool
+
+
+def _attempt_for(user_id: int, attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        # Another learner's attempt is indistinguishable from a missing one.
+        raise AttemptNotFound(_("This attempt does not exist."))
+    return attempt
+
+
+def _require_enrolment(user_id: int, module: Module) -> None:
+    enrolment = learning.get_enrolment(user_id, module.course_id)
+    if enrolment is None or not enrolment.active:
+        raise QuizError(_("Enrol in the course to take its quizzes."))
+
+
+def quiz_status(user_id: int, module: Module) -> QuizStatus:
+    """The learner's attempts on a quiz and the result that counts, in one query."""
+    attempts = list(db.session.scalars(
+        select(Attempt).where(Attempt.user_id == user_id, Attempt.module_id == module.id)
+        .order_by(Attempt.number)
+    ))
+    settings = module.current_version.quiz or {}
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    graded = [(a.number, a.score, a.passed) for a in attempts if a.status == GRADED]
+    max_attempts = settings.get("max_attempts")
+    return QuizStatus(
+        settings=settings, attempts=attempts, open_attempt=open_attempt,
+        result=logic.result_for(settings.get("grading", "best"), graded),
+        attempts_left=None if max_attempts is None else max(0, max_attempts - len(attempts)),
+        passed_ever=any(passed for _, _, passed in graded),
+    )
+
+
+def start_attempt(user_id: int, module: Module, language: str) -> Attempt:
+    """Start a new attempt on the quiz's current version, or return the one already open."""
+    _require_enrolment(user_id, module)
+    if module.kind != "quiz" or module.retired_at is not None:
+        raise QuizError(_("This quiz is not available."))
+    expire_overdue(user_id=user_id, module_id=module.id)
+    status = quiz_status(user_id, module)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if status.attempts_left == 0:
+        raise QuizError(_("You have used all the attempts this quiz allows."))
+    version = module.current_version
+    settings = dict(version.quiz or {})
+    text = _text(version.id, language, module.course.base_language)
+    now = utcnow()
+    limit = settings.get("time_limit_seconds")
+    attempt = Attempt(
+        user_id=user_id, module_id=module.id, version_id=version.id,
+        number=len(status.attempts) + 1, language=text.language, status=OPEN,
+        started_at=now, deadline=now + timedelta(seconds=limit) if limit else None,
+        questions=logic.draw_questions(list(text.questions), pick=settings.get("pick"),
+                                       shuffle=bool(settings.get("shuffle"))),
+        settings=settings, responses={},
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two tabs pressed Start at once: the other request's attempt is the one.
+        db.session.rollback()
+        status = quiz_status(user_id, module)
+        if status.open_attempt is None:
+            raise
+        return status.open_attempt
+    return attempt
+
+
+def _text(version_id: int, language: str, base_language: str) -> ModuleText:
+    texts = {t.language: t for t in db.session.scalars(
+        select(ModuleText).where(ModuleText.version_id == version_id))}
+    return texts.get(language) or texts[base_language]
+
+
+def get_attempt(user_id: int, attempt_id: int) -> Attempt:
+    """The learner's own attempt; one past its deadline is graded first."""
+    attempt = _attempt_for(user_id, attempt_id)
+    if attempt.is_open and attempt.deadline is not None and attempt.deadline <= utcnow():
+        _grade(attempt, attempt.responses or {}, submitted_at=attempt.deadline)
+        attempt = _attempt_for(user_id, attempt_id)
+    return attempt
+
+
+def save_answers(user_id: int, attempt_id: int, form: dict) -> Attempt:
+    """Store the answers so far; refused after the deadline or once submitted."""
+    attempt = _open_attempt(user_id, attempt_id)
+    responses = logic.read_responses(attempt.questions, form)
+    changed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN)
+        .values(responses=responses)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise AttemptClosed(_("This attempt is already submitted."))
+    db.session.commit()
+    return attempt
+
+
+def submit_attempt(user_id: int, attempt_id: int, form: dict) -> Attempt:
+    """Grade the attempt once, whatever the number of clicks or tabs, and record the result."""
+    attempt = _open_attempt(user_id, attempt_id)
+    responses = logic.read_responses(attempt.questions, form)
+    _grade(attempt, responses, submitted_at=utcnow())
+    return _attempt_for(user_id, attempt_id)
+
+
+def _open_attempt(user_id: int, attempt_id: int) -> Attempt:
+    attempt = get_attempt(user_id, attempt_id)
+    if not attempt.is_open:
+        raise AttemptClosed(_("This attempt is already submitted."))
+    if attempt.deadline is not None and utcnow() > attempt.deadline:
+        raise AttemptClosed(_("The time limit has passed; answers can no longer be changed."))
+    return attempt
+
+
+def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
+    """Grade and close the attempt if it is still open; False if another request did."""
+    result = grade_attempt(attempt.questions, responses, attempt.settings.get("pass_mark", 70))
+    graded = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN).values(
+            status=GRADED, responses=responses, submitted_at=submitted_at,
+            score=result.score_percent, passed=result.passed,
+            question_scores=result.question_scores,
+        )
+    ).rowcount == 1
+    db.session.commit()
+    db.session.expire(attempt)
+    if graded and result.passed:
+        module = db.session.get(Module, attempt.module_id)
+        # Left the course or module retired since: the pass is still recorded on the attempt.
+        with contextlib.suppress(learning.LearningError):
+            learning.complete_module(attempt.user_id, module)
+    return graded
+
+
+def expire_overdue(*, user_id: int | None = None, module_id: int | None = None) -> int:
+    """Grade every open attempt past its deadline with what was saved; returns how many."""
+    statement = select(Attempt).where(Attempt.status == OPEN, Attempt.deadline <= utcnow())
+    if user_id is not None:
+        statement = statement.where(Attempt.user_id == user_id)
+    if module_id is not None:
+        statement = statement.where(Attempt.module_id == module_id)
+    count = 0
+    for attempt in db.session.scalars(statement).all():
+        count += _grade(attempt, attempt.responses or {}, submitted_at=attempt.deadline)
+    return count
+
+
+
+def item_analysis(module: Module, version_number: int | None = None):
+    """Item analysis of one version of a quiz (the current one by default), in one pass.
+
+    Attempts are streamed from a single query; nothing is queried per question.
+    """
+    versions = list(db.session.scalars(
+        select(ModuleVersion).where(ModuleVersion.module_id == module.id)
+        .order_by(ModuleVersion.number)))
+    version = next((v for v in versions if v.number == version_number), None) \
+        if version_number is not None else module.current_version
+    if version is None:
+        raise QuizError(_("This quiz has no such version."))
+    keys = list(_text(version.id, module.course.base_language,
+                      module.course.base_language).questions)
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.question_scores, Attempt.responses)
+        .where(Attempt.version_id == version.id, Attempt.status == GRADED)
+        .execution_options(yield_per=1000)
+    )
+    analysis = analyse_items(keys, (AttemptRow(r.id, r.question_scores or {}, r.responses or {})
+                                    for r in rows))
+    return version, versions, keys, analysis

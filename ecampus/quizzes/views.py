@@ -1,0 +1,147 @@
+"""Quiz pages: start, answer (save or submit), result and review; no JavaScript needed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..catalog.models import Module
+from ..catalog.panels import Panel, register_panel
+from ..extensions import db
+from ..security import roles_required
+from ..timeutil import utcnow
+from . import bp, services
+from .analysis import to_csv_rows
+from .attempts import InvalidAnswer, public_view, review_allowed
+
+
+def _checked_form() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+def _quiz_module(module_id: int) -> Module:
+    module = db.session.get(Module, module_id)
+    if module is None or module.kind != "quiz":
+        abort(404)
+    return module
+
+
+def _attempt_or_404(attempt_id: int):
+    try:
+        return services.get_attempt(current_user.id, attempt_id)
+    except services.AttemptNotFound:
+        abort(404)
+
+
+def _module_url(module: Module) -> str:
+    return url_for("catalog.module", slug=module.course.slug, module_slug=module.slug)
+
+
+@bp.route("/<int:module_id>/start", methods=["POST"])
+@login_required
+def start(module_id: int):
+    _checked_form()
+    module = _quiz_module(module_id)
+    language = request.form.get("language", "") or module.course.base_language
+    try:
+        attempt = services.start_attempt(current_user.id, module, language)
+    except services.QuizError as error:
+        flash(str(error), "error")
+        return redirect(_module_url(module))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    item = _attempt_or_404(attempt_id)
+    if request.method == "POST":
+        _checked_form()
+        form = request.form.to_dict(flat=False)
+        submitting = request.form.get("action") == "submit"
+        try:
+            if submitting:
+                services.submit_attempt(current_user.id, attempt_id, form)
+            else:
+                services.save_answers(current_user.id, attempt_id, form)
+        except InvalidAnswer:
+            flash(_("Your answers could not be recorded: the form contained a question or "
+                    "option that is not part of this attempt. Nothing was saved."), "error")
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt_id)), 303
+        except services.QuizError as error:
+            flash(str(error), "error")
+            return redirect(url_for("quizzes.result", attempt_id=attempt_id)), 303
+        if submitting:
+            return redirect(url_for("quizzes.result", attempt_id=attempt_id)), 303
+        flash(_("Your answers are saved. You can come back and finish later."), "success")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id)), 303
+    if not item.is_open:
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    return render_template(
+        "quizzes/attempt.html", attempt=item, module=item.module,
+        questions=[public_view(q) for q in item.questions], responses=item.responses or {},
+        seconds_left=item.seconds_left(utcnow()),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    item = _attempt_or_404(attempt_id)
+    if item.is_open:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    status = services.quiz_status(current_user.id, item.module)
+    show_review = review_allowed(item.settings.get("review", "after_submit"),
+                                 passed_ever=status.passed_ever)
+    return render_template("quizzes/result.html", attempt=item, module=item.module,
+                           status=status, show_review=show_review)
+
+
+def quiz_panel(*, page: str, course, modules, module) -> Panel | None:
+    """On a quiz module's page: settings, the learner's attempts and the start button."""
+    if page != "module" or module.kind != "quiz":
+        return None
+    row = db.session.get(Module, module.id)
+    status = services.quiz_status(current_user.id, row) if current_user.is_authenticated else None
+    return Panel("quizzes/_panel.html", {"status": status, "module_row": row,
+                                         "settings": row.current_version.quiz or {}},
+                 slot="module")
+
+
+bp.record_once(lambda state: register_panel(state.app, quiz_panel))
+
+
+@bp.route("/<int:module_id>/analysis")
+@roles_required("author")
+def analysis(module_id: int):
+    module = _quiz_module(module_id)
+    try:
+        version, versions, keys, stats = services.item_analysis(
+            module, request.args.get("version", type=int))
+    except services.QuizError:
+        abort(404)
+    prompts = {k["id"]: k["prompt_html"] for k in keys}
+    return render_template("quizzes/analysis.html", module=module, version=version,
+                           versions=versions, stats=stats, prompts=prompts)
+
+
+@bp.route("/<int:module_id>/analysis.csv")
+@roles_required("author")
+def analysis_csv(module_id: int):
+    module = _quiz_module(module_id)
+    try:
+        version, _versions, _keys, stats = services.item_analysis(
+            module, request.args.get("version", type=int))
+    except services.QuizError:
+        abort(404)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(to_csv_rows(stats))
+    filename = f"{module.course.slug}-{module.slug}-v{version.number}-item-analysis.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,49 @@
+"""Small builders shared by tests: course folders on disk, published through the real code."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from ecampus.catalog.publishing import publish_courses
+
+
+def write_course(root: Path, slug: str, files: dict[str, str | bytes]) -> Path:
+    """Write a course folder; text values are dedented so tests can indent them."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return folder
+
+
+def lesson(title: str, body: str = "Some text.", **front) -> str:
+    extra = "".join(f"{key}: {value}\n" for key, value in front.items())
+    return f"---\ntitle: {title}\n{extra}---\n{body}\n"
+
+
+def course_md(title: str = "Migration basics", summary: str = "What officials need to know.",
+              body: str = "A course.", **front) -> str:
+    extra = "".join(f"{key}: {value}\n" for key, value in front.items())
+    return f"---\ntitle: {title}\nsummary: {summary}\n{extra}---\n{body}\n"
+
+
+def simple_course(root: Path, slug: str = "migration-basics", modules: int = 3,
+                  **front) -> Path:
+    """A course of `modules` lessons, each 10 minutes long."""
+    files = {"course.md": course_md(**front)}
+    for n in range(1, modules + 1):
+        files[f"{n:02d}-lesson-{n}.md"] = lesson(f"Lesson {n}", f"Text of lesson {n}.",
+                                                 duration="10m")
+    return write_course(root, slug, files)
+
+
+def publish(app, root: Path):
+    """Publish a folder of courses through the real service, as the CLI does."""
+    with app.app_context():
+        return publish_courses(root)
