@@ -225,3 +225,94 @@ def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]
         )
         (completed if enrolment.completed_at else in_progress).append(entry)
     return in_progress, completed
+
+
+# --- For institutions: bulk enrolment and cohort reports -------------------------------
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One learner in one course, as a cohort report shows it."""
+
+    enrolled_at: datetime
+    active: bool
+    done: int
+    total: int
+    started: bool
+    completed_at: datetime | None
+    due_on: date | None
+
+
+def add_enrolments(pairs: list[tuple[int, int]], *, source: str = "cohort",
+                   due_on: dict[int, date | None] | None = None) -> int:
+    """Enrol many (user_id, course_id) pairs in bulk; existing ones are reactivated, never
+    duplicated. Invitation-only courses are allowed: this is how institutions enrol.
+
+    The caller owns the transaction (a CSV import is all or nothing). Returns rows added.
+    """
+    if not pairs:
+        return 0
+    now = utcnow()
+    due_on = due_on or {}
+    rows = [{"user_id": u, "course_id": c, "active": True, "enrolled_at": now,
+             "source": source, "due_on": due_on.get(c)} for u, c in dict.fromkeys(pairs)]
+    added = 0
+    for start in range(0, len(rows), 2000):  # stays under every driver's parameter limit
+        added += insert_ignoring_duplicates(
+            Enrolment.__table__, rows[start:start + 2000], conflict=["user_id", "course_id"]
+        ).rowcount or 0
+    users = {u for u, _ in pairs}
+    courses = {c for _, c in pairs}
+    db.session.execute(
+        update(Enrolment).where(Enrolment.active.is_(False), Enrolment.user_id.in_(users),
+                                Enrolment.course_id.in_(courses))
+        .values(active=True, left_at=None)
+    )
+    return added
+
+
+def set_due_dates(course_id: int, user_ids, due_on: date | None) -> None:
+    """Set a cohort's due date on its learners' enrolments (caller commits)."""
+    db.session.execute(
+        update(Enrolment).where(Enrolment.course_id == course_id,
+                                Enrolment.user_id.in_(user_ids)).values(due_on=due_on)
+    )
+
+
+def report_rows(course_ids: list[int], user_ids) -> dict[tuple[int, int], ReportRow]:
+    """Progress of many learners in many courses in two aggregate queries.
+
+    `user_ids` may be a list or a SELECT of user ids (a cohort's members), so a report of
+    thousands of learners never sends thousands of parameters.
+    """
+    if not course_ids:
+        return {}
+    totals = dict(db.session.execute(
+        select(Module.course_id, func.count(Module.id))
+        .where(Module.course_id.in_(course_ids), Module.required.is_(True),
+               Module.retired_at.is_(None))
+        .group_by(Module.course_id)
+    ).all())
+    done = (
+        select(ModuleCompletion.user_id, Module.course_id,
+               func.count(ModuleCompletion.id).label("done"))
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .where(Module.course_id.in_(course_ids), Module.required.is_(True),
+               Module.retired_at.is_(None), ModuleCompletion.user_id.in_(user_ids))
+        .group_by(ModuleCompletion.user_id, Module.course_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Enrolment.user_id, Enrolment.course_id, Enrolment.enrolled_at,
+               Enrolment.active, Enrolment.completed_at, Enrolment.due_on,
+               Enrolment.last_module_id, func.coalesce(done.c.done, 0))
+        .outerjoin(done, and_(done.c.user_id == Enrolment.user_id,
+                              done.c.course_id == Enrolment.course_id))
+        .where(Enrolment.course_id.in_(course_ids), Enrolment.user_id.in_(user_ids))
+    ).all()
+    return {
+        (r.user_id, r.course_id): ReportRow(
+            r.enrolled_at, r.active, r[7], totals.get(r.course_id, 0),
+            started=bool(r[7]) or r.last_module_id is not None,
+            completed_at=r.completed_at, due_on=r.due_on)
+        for r in rows
+    }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.models import Module, ModuleText, ModuleVersion
@@ -220,3 +220,35 @@ def item_analysis(module: Module, version_number: int | None = None):
     analysis = analyse_items(keys, (AttemptRow(r.id, r.question_scores or {}, r.responses or {})
                                     for r in rows))
     return version, versions, keys, analysis
+
+
+def course_results(course_ids: list[int], user_ids) -> dict[tuple[int, int], tuple[float, bool]]:
+    """Each learner's quiz result per course, in one aggregate query.
+
+    Per quiz the best graded score counts; a course's result is the mean of its live quizzes'
+    best scores, passed when every live quiz was passed. `user_ids` may be a SELECT.
+    """
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attempt.user_id, Module.course_id, Attempt.module_id,
+               func.max(Attempt.score), func.max(case((Attempt.passed.is_(True), 1), else_=0)))
+        .join(Module, Module.id == Attempt.module_id)
+        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None),
+               Attempt.status == GRADED, Attempt.user_id.in_(user_ids))
+        .group_by(Attempt.user_id, Module.course_id, Attempt.module_id)
+    ).all()
+    quiz_counts = dict(db.session.execute(
+        select(Module.course_id, func.count(Module.id))
+        .where(Module.course_id.in_(course_ids), Module.kind == "quiz",
+               Module.retired_at.is_(None))
+        .group_by(Module.course_id)
+    ).all())
+    per_learner: dict[tuple[int, int], list[tuple[float, int]]] = {}
+    for user_id, course_id, _module_id, best, passed in rows:
+        per_learner.setdefault((user_id, course_id), []).append((best, passed))
+    return {
+        key: (sum(s for s, _ in scores) / quiz_counts.get(key[1], len(scores)),
+              len(scores) == quiz_counts.get(key[1], 0) and all(p for _, p in scores))
+        for key, scores in per_learner.items()
+    }
