@@ -23,6 +23,8 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: Digest of the folder's raw files when last published, to skip unchanged folders.
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
     base_language: Mapped[str] = mapped_column(String(8))
     languages: Mapped[list[str]] = mapped_column(JSON)

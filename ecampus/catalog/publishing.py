@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -50,22 +50,33 @@ class PublishReport:
 def publish_courses(
     root: Path | str, *, progress: Callable[[Iterable], Iterable] | None = None
 ) -> PublishReport:
-    """Check every course folder under `root`, publish the valid ones, retire the vanished."""
-    results = cf.read_courses(Path(root))
+    """Check every course folder under `root`, publish the valid ones, retire the vanished.
+
+    A folder whose files are byte for byte those last published is not even parsed.
+    """
+    folders = cf.course_folders(Path(root))
+    published = {row.slug: row for row in db.session.execute(
+        select(Course.slug, Course.source_hash, Course.retired_at))}
     report = PublishReport()
-    items = progress(results) if progress else results
-    for result in items:
+    for folder in (progress(folders) if progress else folders):
+        fingerprint = cf.source_fingerprint(folder)
+        known = published.get(folder.name)
+        if known is not None and known.source_hash == fingerprint and known.retired_at is None:
+            report.courses.append(CourseChange(folder.name, UNCHANGED))
+            continue
+        result = cf.read_course(folder)
         if result.course is None:
             report.courses.append(CourseChange(result.slug, SKIPPED, problems=result.problems))
             continue
-        change = publish_course(result.course)
+        change = publish_course(result.course, source_hash=fingerprint)
         change.problems = result.problems
         report.courses.append(change)
-    present = {r.slug for r in results}
+    present = {folder.name for folder in folders}
     for course in db.session.scalars(select(Course).where(Course.retired_at.is_(None))):
         if course.slug not in present:
             report.courses.append(retire_course(course))
     db.session.commit()
+    report.courses.sort(key=lambda change: change.slug)
     return report
 
 
@@ -81,10 +92,12 @@ def retire_course(course: Course) -> CourseChange:
     return change
 
 
-def publish_course(parsed: cf.Course) -> CourseChange:
+def publish_course(parsed: cf.Course, *, source_hash: str | None = None) -> CourseChange:
     """Bring one course's rows in line with its parsed folder, in one transaction."""
     try:
         change = _publish(parsed)
+        db.session.execute(update(Course).where(Course.slug == parsed.slug)
+                           .values(source_hash=source_hash))
         db.session.commit()
     except Exception:
         db.session.rollback()
