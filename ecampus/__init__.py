@@ -50,10 +50,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth.cli import users_cli
     from .catalog import bp as catalog_bp
     from .catalog.cli import courses_cli
+    from .certificates import bp as certificates_bp
+    from .certificates.cli import certificates_cli
     from .learning import bp as learning_bp
+    from .main import bp as main_bp
     from .quizzes import bp as quizzes_bp
     from .quizzes.cli import quizzes_cli
-    from .main import bp as main_bp
     from .security import init_security
 
     init_security(app)
@@ -63,6 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(certificates_bp)
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(quizzes_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(courses_cli)

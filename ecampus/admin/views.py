@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,8 @@ from .forms import ROLE_LABELS, RoleForm
 @bp.route("/")
 @roles_required("admin")
 def index():
-    return render_template("admin/index.html")
+    links = current_app.extensions.get("ecampus.admin_links", [])
+    return render_template("admin/index.html", admin_links=links)
 
 
 @bp.route("/users")

@@ -25,7 +25,7 @@ def _root(directory: str | None) -> Path:
 
 def _echo_problems(problems) -> None:
     for problem in problems:
-        click.echo(str(problem), err=problem.severity == "error")
+        click.echo(str(problem))
 
 
 @courses_cli.command("check")

@@ -10,6 +10,8 @@ from . import bp, services
 from .panels import collect_panels
 
 FILE_CACHE_SECONDS = 31_536_000
+#: Raster images shown inside lessons; anything else is offered as a download.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"})
 
 
 def _course_or_404(slug: str):
@@ -88,6 +90,8 @@ def course_file(slug: str, digest: str, relpath: str):
     response.cache_control.public = True
     response.cache_control.max_age = FILE_CACHE_SECONDS
     response.cache_control.immutable = True
-    if not mimetype.startswith("image/"):
+    if mimetype not in INLINE_TYPES:
         response.headers["Content-Disposition"] = "attachment"
+    # An author's file is never a page: no script runs in it, even an SVG opened directly.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

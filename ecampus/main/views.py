@@ -123,3 +123,11 @@ def language_name_filter(code: str) -> str:
     from ..i18n import LANGUAGE_NAMES
 
     return LANGUAGE_NAMES.get(code, code)
+
+
+@bp.app_template_filter("format_hours")
+def format_hours_filter(hours: float) -> str:
+    """Hours as a number in the reader's locale: '3', '12,5'."""
+    from flask_babel import format_decimal
+
+    return format_decimal(hours, format="#,##0.#")

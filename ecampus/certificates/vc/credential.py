@@ -233,10 +233,15 @@ def keys_from_issuer_profile(profile: Mapping[str, Any]) -> dict[str, Ed25519Pub
     }
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def _require_https(value: Any, what: str) -> None:
     # urlsplit quietly drops tabs and newlines, so look for any whitespace first.
     if not isinstance(value, str) or any(c.isspace() or c < " " for c in value):
         raise ValueError(f"{what} {value!r} must be an absolute https URL")
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc:
+    # Plain http is allowed only on this machine, for development and tests.
+    loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or loopback) or not parts.netloc:
         raise ValueError(f"{what} {value!r} must be an absolute https URL")

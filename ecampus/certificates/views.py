@@ -1,0 +1,156 @@
+"""Public verification, downloads for the learner, the issuer's published keys, and admin."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import limiter
+from ..learning.views import register_dashboard_panel
+from ..security import roles_required
+from ..timeutil import utcnow
+from . import bp, services
+from .forms import ReissueForm, RevokeForm, VerifyForm
+
+JSON_LD = "application/ld+json"
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_LIMITS"]
+
+
+@bp.route("/verify/")
+@limiter.limit(_verify_limit)
+def verify_form():
+    form = VerifyForm(request.args)
+    if request.args.get("code"):
+        found = services.find_by_code(form.code.data or "")
+        if found.certificate is not None:
+            return redirect(url_for("certificates.verify", code=found.certificate.code))
+        form.code.errors = [found.problem]
+        return render_template("certificates/verify_form.html", form=form), 404
+    return render_template("certificates/verify_form.html", form=form)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify(code: str):
+    found = services.find_by_code(code)
+    if found.certificate is None:
+        form = VerifyForm(data={"code": code})
+        form.code.errors = [found.problem]
+        return render_template("certificates/verify_form.html", form=form), 404
+    certificate = found.certificate
+    if certificate.code != code:
+        return redirect(url_for("certificates.verify", code=certificate.code))
+    return render_template("certificates/verify.html", certificate=certificate,
+                           state=certificate.state(utcnow().date()))
+
+
+def _own_certificate(code: str):
+    found = services.find_by_code(code)
+    certificate = found.certificate
+    if certificate is None or not (certificate.user_id == current_user.id
+                                   or current_user.has_role("admin")):
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/<code>.pdf")
+@login_required
+def pdf(code: str):
+    certificate = _own_certificate(code)
+    response = Response(services.pdf_for(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.code}.pdf"')
+    response.cache_control.private = True
+    response.cache_control.max_age = 0
+    return response
+
+
+@bp.route("/certificates/<code>.json")
+@login_required
+def credential(code: str):
+    certificate = _own_certificate(code)
+    response = Response(json.dumps(certificate.credential, indent=2, ensure_ascii=False),
+                        mimetype=JSON_LD)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.code}.json"')
+    return response
+
+
+@bp.route("/issuer")
+def issuer_profile():
+    return Response(json.dumps(services.issuer_profile(), indent=2), mimetype=JSON_LD)
+
+
+@bp.route("/issuer/keys/<multikey>")
+def issuer_key(multikey: str):
+    profile = services.issuer_profile()
+    method = next((m for m in profile["verificationMethod"]
+                   if m["id"].endswith("/" + multikey)), None)
+    if method is None:
+        abort(404)
+    document = {"@context": "https://w3id.org/security/multikey/v1", **method}
+    return Response(json.dumps(document, indent=2), mimetype=JSON_LD)
+
+
+@bp.route("/issuer/status/revocation")
+def status_list():
+    response = Response(json.dumps(services.status_list_credential()), mimetype=JSON_LD)
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.route("/admin/certificates")
+@roles_required("admin")
+def admin_index():
+    query = request.args.get("code", "").strip()
+    certificate = services.find_by_code(query).certificate if query else None
+    return render_template("certificates/admin.html", query=query, certificate=certificate,
+                           revoke_form=RevokeForm(), reissue_form=ReissueForm(),
+                           state=certificate.state(utcnow().date()) if certificate else None)
+
+
+@bp.route("/admin/certificates/<code>/revoke", methods=["POST"])
+@roles_required("admin")
+def revoke(code: str):
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the revocation."), "error")
+    else:
+        try:
+            services.revoke(code, form.reason.data)
+        except services.CertificateError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The certificate %(code)s is revoked.", code=code), "success")
+    return redirect(url_for("certificates.admin_index", code=code))
+
+
+@bp.route("/admin/certificates/<code>/reissue", methods=["POST"])
+@roles_required("admin")
+def reissue(code: str):
+    if not ReissueForm().validate_on_submit():
+        abort(400)
+    try:
+        new = services.reissue(code)
+    except services.CertificateError as error:
+        flash(str(error), "error")
+        return redirect(url_for("certificates.admin_index", code=code))
+    flash(_("A new certificate %(new)s replaces %(old)s.", new=new.code, old=code), "success")
+    return redirect(url_for("certificates.admin_index", code=new.code))
+
+
+def _setup(state) -> None:
+    services.connect_signals()
+    register_dashboard_panel(state.app, services.dashboard_panel)
+    state.app.extensions.setdefault("ecampus.admin_links", []).append(
+        ("certificates.admin_index", _l("Certificates")))
+
+
+bp.record_once(_setup)

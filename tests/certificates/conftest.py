@@ -1,0 +1,56 @@
+"""Courses with certificates, completed through the real routes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ecampus.certificates.models import Certificate
+from ecampus.extensions import db
+from tests.helpers import course_md, lesson, publish, write_course
+
+
+def certified_course(root, slug="certified-course", certificate="true", **front):
+    write_course(root, slug, {
+        "course.md": course_md("Protection at borders", "Rights-based border management.",
+                               certificate=certificate, duration="3h", **front),
+        "01-one.md": lesson("One"),
+        "02-two.md": lesson("Two"),
+    })
+
+
+def complete(client, slug="certified-course"):
+    """Enrol and mark every lesson done, as the learner would."""
+    client.submit(f"/learning/courses/{slug}/enrol")
+    for module in ("one", "two"):
+        client.submit(f"/learning/courses/{slug}/{module}/done")
+
+
+def certificate_of(app, user_id) -> Certificate | None:
+    with app.app_context():
+        row = db.session.scalar(select(Certificate).where(Certificate.user_id == user_id)
+                                .order_by(Certificate.id.desc()))
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+@pytest.fixture(autouse=True)
+def _keys_in_test_instance(app, tmp_path, monkeypatch):
+    """Each test signs with its own fresh key, in its own instance folder."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
+    app.extensions.pop("ecampus.recorded_keys", None)
+    yield
+    app.extensions.pop("ecampus.recorded_keys", None)
+
+
+@pytest.fixture
+def earned(app, client, learner, tmp_path):
+    """A learner who completed a course with a certificate (expiring after 2 years)."""
+    certified_course(tmp_path / "courses",
+                     certificate="\n  title: Certificate of Achievement\n  hours: 3\n"
+                                 "  expires_after: 2y")
+    publish(app, tmp_path / "courses")
+    client.sign_in(learner.email)
+    complete(client)
+    return certificate_of(app, learner.id)
