@@ -4,6 +4,7 @@ every public key that ever signed in the database, so rotated keys still verify.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -48,10 +49,8 @@ def signing_key() -> Ed25519PrivateKey:
     else:
         path = _key_file()
         if not path.exists():
-            try:
+            with contextlib.suppress(FileExistsError):  # another worker created it first
                 _write_private(path, vc.generate_key())
-            except FileExistsError:
-                pass  # another worker created it first
         key = vc.private_key_from_pem(path.read_text())
     _record_public_key(key)
     return key
