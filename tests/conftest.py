@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from ecampus import create_app
 from ecampus.auth import services as accounts
+from ecampus.catalog.services import clear_caches
 from ecampus.extensions import db, limiter
 
 PASSWORD = "correct horse battery"
@@ -96,6 +97,7 @@ def _clean_database(request):
         db.session.remove()
         _empty_tables()
         limiter.reset()
+        clear_caches()
 
 
 def _empty_tables() -> None:

@@ -1,8 +1,19 @@
-"""Reading published courses for pages: a fixed number of queries per page."""
+"""Reading published courses for pages: a fixed number of queries per page.
+
+Published content only changes when `ecampus courses publish` runs, and every change bumps
+the course's version, so pages keep plain snapshots of courses, module lists and module
+texts in memory, keyed by that version: a lesson page then asks the database one small
+question about the course instead of five.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -13,6 +24,96 @@ from .models import Course, CourseFile, MediaBlob, Module, ModuleText, ModuleVer
 
 class CourseNotFound(Exception):
     """No course (visible to this reader) has that slug."""
+
+
+class _Snapshots:
+    """A small thread-safe LRU of immutable page data, shared by a worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = load()
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_courses = _Snapshots(256)
+_module_lists = _Snapshots(1024)
+_module_texts = _Snapshots(2048)
+
+
+def clear_caches() -> None:
+    """Forget every snapshot (for tests, whose databases are emptied and reused)."""
+    for cache in (_courses, _module_lists, _module_texts):
+        cache.clear()
+
+
+@dataclass(frozen=True)
+class TextSnapshot:
+    language: str
+    title: str
+    summary: str
+    description_html: str
+
+
+@dataclass(frozen=True)
+class CourseSnapshot:
+    """A published course as pages read it: plain data, safe to share between requests."""
+
+    id: int
+    slug: str
+    version: int
+    content_hash: str
+    base_language: str
+    languages: list[str]
+    status: str
+    enrolment: str
+    duration_minutes: int | None
+    level: str | None
+    tags: list[str]
+    authors: list[str]
+    certificate: dict[str, Any] | None
+    retired_at: datetime | None
+    texts: dict[str, TextSnapshot] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def text(self, language: str) -> TextSnapshot:
+        """The course page in `language`, else in the base language."""
+        return self.texts.get(language) or self.texts[self.base_language]
+
+
+def _snapshot(course: Course) -> CourseSnapshot:
+    return CourseSnapshot(
+        id=course.id, slug=course.slug, version=course.version,
+        content_hash=course.content_hash, base_language=course.base_language,
+        languages=list(course.languages), status=course.status, enrolment=course.enrolment,
+        duration_minutes=course.duration_minutes, level=course.level, tags=list(course.tags),
+        authors=list(course.authors), certificate=course.certificate,
+        retired_at=course.retired_at,
+        texts={t.language: TextSnapshot(t.language, t.title, t.summary, t.description_html)
+               for t in course.texts},
+    )
 
 
 @dataclass(frozen=True)
@@ -49,12 +150,20 @@ def list_courses(query: str = "", language: str = "", *, include_drafts: bool = 
     return courses
 
 
-def get_course(slug: str, *, include_drafts: bool) -> Course:
-    """The course with `slug`, retired ones included (their pages explain they are retired)."""
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug).options(selectinload(Course.texts))
-    )
-    if course is None or (course.is_draft and not include_drafts):
+def get_course(slug: str, *, include_drafts: bool) -> CourseSnapshot:
+    """The course with `slug`, retired ones included (their pages explain they are retired).
+
+    One small query says which version is live; the rest comes from the snapshot cache.
+    """
+    row = db.session.execute(
+        select(Course.id, Course.version, Course.content_hash, Course.retired_at)
+        .where(Course.slug == slug)
+    ).first()
+    if row is None:
+        raise CourseNotFound(slug)
+    course = _courses.get(tuple(row), lambda: _snapshot(db.session.scalar(
+        select(Course).where(Course.id == row.id).options(selectinload(Course.texts)))))
+    if course.is_draft and not include_drafts:
         raise CourseNotFound(slug)
     return course
 
@@ -67,8 +176,13 @@ def reading_language(course: Course, requested: str | None, preferred: str | Non
     return course.base_language
 
 
-def module_entries(course: Course, language: str) -> list[ModuleEntry]:
+def module_entries(course: CourseSnapshot | Course, language: str) -> list[ModuleEntry]:
     """The live modules of a course, each titled in `language` or the base language."""
+    key = (course.id, course.version, course.content_hash, course.retired_at, language)
+    return _module_lists.get(key, lambda: _load_module_entries(course, language))
+
+
+def _load_module_entries(course, language: str) -> list[ModuleEntry]:
     wanted = aliased(ModuleText)
     base = aliased(ModuleText)
     rows = db.session.execute(
@@ -88,15 +202,31 @@ def module_entries(course: Course, language: str) -> list[ModuleEntry]:
     ]
 
 
-def module_text(version_id: int, language: str, base_language: str) -> ModuleText:
-    """A module version's text in `language`, falling back to the base language."""
+def module_text(version_id: int, language: str, base_language: str) -> TextOfModule:
+    """A module version's text in `language`, falling back to the base language.
+
+    Module versions never change once published, so their texts are cached for good.
+    """
+    return _module_texts.get((version_id, language, base_language),
+                             lambda: _load_module_text(version_id, language, base_language))
+
+
+@dataclass(frozen=True)
+class TextOfModule:
+    language: str
+    title: str
+    body_html: str
+
+
+def _load_module_text(version_id: int, language: str, base_language: str) -> TextOfModule:
     rows = db.session.scalars(
         select(ModuleText).where(ModuleText.version_id == version_id,
                                  or_(ModuleText.language == language,
                                      ModuleText.language == base_language))
     ).all()
     by_language = {row.language: row for row in rows}
-    return by_language.get(language) or by_language[base_language]
+    text = by_language.get(language) or by_language[base_language]
+    return TextOfModule(text.language, text.title, text.body_html)
 
 
 def course_file(slug: str, digest: str, relpath: str) -> tuple[bytes, str] | None:
