@@ -272,3 +272,30 @@ def test_reset_only_stores_token_hash(app, client, learner, outbox):
     with app.app_context():
         row = db.session.scalar(select(AccountToken))
         assert token not in row.token_hash
+
+
+def test_rate_limits_can_be_shared_through_redis(monkeypatch, tmp_path):
+    """Several nodes count sign-in attempts together when the limiter stores them in Redis."""
+    import redis
+
+    from ecampus import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    monkeypatch.setenv("ECAMPUS_ENV", "testing")
+    monkeypatch.setenv("ECAMPUS_RATELIMIT_STORAGE", url)
+    nodes = [create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.sqlite3",
+                         "WTF_CSRF_ENABLED": False}) for _ in range(2)]
+    with nodes[0].app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    assert nodes[0].config["RATELIMIT_STORAGE_URI"] == url
+    statuses = [nodes[n % 2].test_client().post(
+        "/account/login", data={"email": "x@example.org", "password": "wrong" * 3}).status_code
+        for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+    redis.Redis.from_url(url).flushdb()

@@ -155,3 +155,20 @@ def test_independent_verifier_accepts_app_credentials_and_rejects_tampering(
     tampered = copy.deepcopy(credential)
     tampered["credentialSubject"]["name"] = "Mallory"
     assert not node_verify({"credential": tampered, "controllerDocument": profile})["verified"]
+
+
+def test_signing_key_can_come_from_the_environment(app, client, learner, tmp_path,
+                                                   monkeypatch):
+    from tests.certificates.conftest import certified_course
+    from tests.helpers import publish
+
+    key = vc.generate_key()
+    monkeypatch.setenv("ECAMPUS_SIGNING_KEY", vc.private_key_to_pem(key))
+    certified_course(tmp_path / "c")
+    publish(app, tmp_path / "c")
+    client.sign_in(learner.email)
+    complete(client)
+    credential = _download(client, certificate_of(app, learner.id).code)
+    assert credential["proof"]["verificationMethod"].endswith(
+        "/keys/" + vc.public_multikey(key.public_key()))
+    assert not (tmp_path / "instance" / "keys").exists()
