@@ -309,3 +309,20 @@ def test_plain_text_shortcut_renders_exactly_like_markdown(tmp_path, monkeypatch
     monkeypatch.setattr(render, "_plain_paragraph", lambda lines, extra: None)
     slow = read(tmp_path, files, slug="slow-path").course.modules[0].texts
     assert fast == slow
+
+
+def test_tables_get_a_focusable_scrolling_box_labelled_in_the_content_language():
+    from ecampus.catalog.courseformat.render import present
+
+    html = present("<p>x</p><table><tr><td>1</td></tr></table><table></table>", "es")
+    assert html.count('<div class="table-scroll" role="region" tabindex="0"') == 2
+    assert 'aria-label="Tabla 1"' in html and 'aria-label="Tabla 2"' in html
+    assert html.count("</table></div>") == 2
+
+
+def test_a_body_opening_with_its_own_title_does_not_repeat_it():
+    from ecampus.catalog.courseformat.render import present
+
+    assert present('<h1 id="welcome">Welcome</h1>\n<p>Hi</p>', "en", "Welcome") == "<p>Hi</p>"
+    kept = '<h1 id="other">Other</h1><p>Hi</p>'
+    assert present(kept, "en", "Welcome") == kept

@@ -18,7 +18,7 @@ from .model import (
     ProblemLog,
 )
 from .quiz import heading_options_in_lesson, parse_quiz
-from .render import Renderer
+from .render import Renderer, present
 from .settings import (
     COURSE_KEYS,
     MODULE_KEYS,
@@ -34,7 +34,7 @@ from .translations import check_translated_keys, check_translated_quiz
 DEFAULT_BASE_URL = "/courses/{slug}/"
 # Part of every content hash, so that a change in how sources are interpreted can be
 # turned into new versions deliberately by bumping it.
-FORMAT_VERSION = b"ecampus-course-format-1"
+FORMAT_VERSION = b"ecampus-course-format-1.1"
 RESERVED_MODULE_SLUGS = {"files"}  # {base_url}files/ serves the course's media
 
 
@@ -184,7 +184,8 @@ class _CourseReader:
         language = settings.language
         self.course_sources[language] = doc.raw
         texts = {language: CourseText(language, settings.title or "", settings.summary or "",
-                                      renderer.render(doc.body, doc.relpath))}
+                                      present(renderer.render(doc.body, doc.relpath),
+                                              language))}
         for lang, name in sorted((k, v) for k, v in self.files.course_files.items() if k):
             if lang == language:
                 log.error(name, 1, f"'{name}' translates into '{lang}', which is already the "
@@ -199,7 +200,7 @@ class _CourseReader:
             title = fields.text("title", translated.meta, required=True)
             summary = fields.text("summary", translated.meta, required=True)
             texts[lang] = CourseText(lang, title or "", summary or "",
-                                     renderer.render(translated.body, name))
+                                     present(renderer.render(translated.body, name), lang))
             self.course_sources[lang] = translated.raw
         return doc, settings, texts
 
@@ -224,7 +225,8 @@ class _CourseReader:
             if line := heading_options_in_lesson(doc.body):
                 log.warning(name, line, "heading options like {#id} only apply to quiz "
                             "questions; is 'kind: quiz' missing?")
-            base_text = ModuleText(language, title, renderer.render(doc.body, name))
+            base_text = ModuleText(language, title,
+                                   present(renderer.render(doc.body, name), language, title))
         texts = {language: base_text}
         for lang, translation in sorted(translations.items()):
             tname = translation.filename
@@ -246,7 +248,8 @@ class _CourseReader:
                 texts[lang] = ModuleText(lang, ttitle or title, tpart.intro_html,
                                          tuple(tpart.questions))
             else:
-                texts[lang] = ModuleText(lang, ttitle or title, renderer.render(tdoc.body, tname))
+                texts[lang] = ModuleText(lang, ttitle or title, present(
+                    renderer.render(tdoc.body, tname), lang, ttitle or title))
             sources[lang] = tdoc.raw
         media = [self.files.media_file(r) for r in renderer.referenced]
         return Module(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html as htmllib
+import itertools
 import posixpath
 import re
 from collections.abc import Sequence
@@ -230,3 +231,26 @@ def _locate(lines: Lines, needle: str) -> int:
         if any(c in text for c in candidates):
             return number
     return lines[0][0] if lines else 1
+
+
+#: "Table" in the languages the interface speaks; other languages read the English word.
+_TABLE_LABELS = {"en": "Table", "es": "Tabla", "fr": "Tableau"}
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def present(html: str, language: str, title: str | None = None) -> str:
+    """Final touches on a sanitised page body, done once at publish time.
+
+    Each table gets its own focusable, sideways-scrolling box, so a wide table never makes a
+    phone's page scroll; a body that opens with ``# <its title>`` does not show it twice.
+    """
+    if title is not None and html.startswith("<h1"):
+        heading, _, rest = html.partition("</h1>")
+        if _TAG_RE.sub("", heading).strip() == title.strip():
+            html = rest.lstrip()
+    label = _TABLE_LABELS.get(language, _TABLE_LABELS["en"])
+    number = itertools.count(1)
+    html = re.sub("<table>", lambda _match: (
+        '<div class="table-scroll" role="region" tabindex="0" '
+        f'aria-label="{label} {next(number)}"><table>'), html)
+    return html.replace("</table>", "</table></div>")
