@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .catalog.cli import courses_cli
     from .certificates import bp as certificates_bp
     from .certificates.cli import certificates_cli
+    from .institutions import bp as institutions_bp
     from .learning import bp as learning_bp
     from .main import bp as main_bp
     from .quizzes import bp as quizzes_bp
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(institutions_bp)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(quizzes_cli)
     app.cli.add_command(users_cli)

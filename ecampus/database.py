@@ -36,17 +36,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def insert_ignoring_duplicates(table, rows: list[dict] | dict, *, conflict: list[str]):
-    """An INSERT that skips rows colliding with a unique key, on SQLite and PostgreSQL alike.
+def insert_ignoring_duplicates(table, rows: list[dict] | dict, *, conflict: list[str],
+                               returning: list | None = None) -> list:
+    """INSERT rows, skipping those colliding with a unique key, on SQLite and PostgreSQL alike.
 
-    Double submissions and concurrent requests then need no locking and never fail.
+    Double submissions and concurrent requests then need no locking and never fail. Rows go
+    as one executemany, which SQLAlchemy batches into multi-row INSERTs without compiling a
+    parameter per value (seconds saved at 10,000 rows). With `returning`, the inserted rows'
+    columns come back, so a caller knows which rows were new.
     """
     from .extensions import db
 
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+    rows = [rows] if isinstance(rows, dict) else list(rows)
+    if not rows:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
-    return db.session.execute(statement)
+    statement = insert(table).on_conflict_do_nothing(index_elements=conflict)
+    if returning:
+        return db.session.execute(statement.returning(*returning), rows).all()
+    db.session.execute(statement, rows)
+    return []

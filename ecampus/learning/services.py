@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Course, Module
@@ -229,9 +230,9 @@ def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]
 
 # --- For institutions: bulk enrolment and cohort reports -------------------------------
 
-@dataclass(frozen=True)
-class ReportRow:
-    """One learner in one course, as a cohort report shows it."""
+class ReportRow(NamedTuple):
+    """One learner in one course, as a cohort report shows it (a tuple: reports build tens
+    of thousands)."""
 
     enrolled_at: datetime
     active: bool
@@ -243,31 +244,31 @@ class ReportRow:
 
 
 def add_enrolments(pairs: list[tuple[int, int]], *, source: str = "cohort",
-                   due_on: dict[int, date | None] | None = None) -> int:
+                   due_on: dict[int, date | None] | None = None) -> None:
     """Enrol many (user_id, course_id) pairs in bulk; existing ones are reactivated, never
     duplicated. Invitation-only courses are allowed: this is how institutions enrol.
 
-    The caller owns the transaction (a CSV import is all or nothing). Returns rows added.
+    The caller owns the transaction (a CSV import is all or nothing).
     """
     if not pairs:
-        return 0
+        return
     now = utcnow()
     due_on = due_on or {}
-    rows = [{"user_id": u, "course_id": c, "active": True, "enrolled_at": now,
-             "source": source, "due_on": due_on.get(c)} for u, c in dict.fromkeys(pairs)]
-    added = 0
-    for start in range(0, len(rows), 2000):  # stays under every driver's parameter limit
-        added += insert_ignoring_duplicates(
-            Enrolment.__table__, rows[start:start + 2000], conflict=["user_id", "course_id"]
-        ).rowcount or 0
-    users = {u for u, _ in pairs}
-    courses = {c for _, c in pairs}
-    db.session.execute(
-        update(Enrolment).where(Enrolment.active.is_(False), Enrolment.user_id.in_(users),
-                                Enrolment.course_id.in_(courses))
-        .values(active=True, left_at=None)
+    insert_ignoring_duplicates(
+        Enrolment.__table__,
+        [{"user_id": u, "course_id": c, "active": True, "enrolled_at": now, "source": source,
+          "due_on": due_on.get(c)} for u, c in dict.fromkeys(pairs)],
+        conflict=["user_id", "course_id"],
     )
-    return added
+    users = sorted({u for u, _ in pairs})
+    courses = {c for _, c in pairs}
+    for start in range(0, len(users), 2000):  # stays under every driver's parameter limit
+        db.session.execute(
+            update(Enrolment).where(Enrolment.active.is_(False),
+                                    Enrolment.user_id.in_(users[start:start + 2000]),
+                                    Enrolment.course_id.in_(courses))
+            .values(active=True, left_at=None)
+        )
 
 
 def set_due_dates(course_id: int, user_ids, due_on: date | None) -> None:
@@ -279,19 +280,20 @@ def set_due_dates(course_id: int, user_ids, due_on: date | None) -> None:
 
 
 def report_rows(course_ids: list[int], user_ids) -> dict[tuple[int, int], ReportRow]:
-    """Progress of many learners in many courses in two aggregate queries.
+    """Progress of many learners in many courses in one query with two aggregates.
 
     `user_ids` may be a list or a SELECT of user ids (a cohort's members), so a report of
     thousands of learners never sends thousands of parameters.
     """
     if not course_ids:
         return {}
-    totals = dict(db.session.execute(
-        select(Module.course_id, func.count(Module.id))
+    totals = (
+        select(Module.course_id, func.count(Module.id).label("total"))
         .where(Module.course_id.in_(course_ids), Module.required.is_(True),
                Module.retired_at.is_(None))
         .group_by(Module.course_id)
-    ).all())
+        .subquery()
+    )
     done = (
         select(ModuleCompletion.user_id, Module.course_id,
                func.count(ModuleCompletion.id).label("done"))
@@ -301,18 +303,16 @@ def report_rows(course_ids: list[int], user_ids) -> dict[tuple[int, int], Report
         .group_by(ModuleCompletion.user_id, Module.course_id)
         .subquery()
     )
+    done_count = func.coalesce(done.c.done, 0)
     rows = db.session.execute(
         select(Enrolment.user_id, Enrolment.course_id, Enrolment.enrolled_at,
-               Enrolment.active, Enrolment.completed_at, Enrolment.due_on,
-               Enrolment.last_module_id, func.coalesce(done.c.done, 0))
+               Enrolment.active, done_count, func.coalesce(totals.c.total, 0),
+               or_(done_count > 0, Enrolment.last_module_id.is_not(None)),
+               Enrolment.completed_at, Enrolment.due_on)
         .outerjoin(done, and_(done.c.user_id == Enrolment.user_id,
                               done.c.course_id == Enrolment.course_id))
+        .outerjoin(totals, totals.c.course_id == Enrolment.course_id)
         .where(Enrolment.course_id.in_(course_ids), Enrolment.user_id.in_(user_ids))
-    ).all()
-    return {
-        (r.user_id, r.course_id): ReportRow(
-            r.enrolled_at, r.active, r[7], totals.get(r.course_id, 0),
-            started=bool(r[7]) or r.last_module_id is not None,
-            completed_at=r.completed_at, due_on=r.due_on)
-        for r in rows
-    }
+    )
+    make = ReportRow._make
+    return {(row[0], row[1]): make(row[2:]) for row in rows}

@@ -1,0 +1,81 @@
+"""A cumulative completions chart as plain numbers for a server-rendered SVG.
+
+No script and no style attribute: the template draws these coordinates with SVG
+presentation attributes, and the same points fill the chart's text alternative.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WIDTH, HEIGHT = 400, 190
+LEFT, RIGHT, TOP, BOTTOM = 44, 390, 12, 160
+
+
+@dataclass(frozen=True)
+class Point:
+    day: date
+    total: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Cumulative completions at evenly spaced dates, placed in a WIDTH x HEIGHT box."""
+
+    points: list[Point]
+    maximum: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = RIGHT
+    top: int = TOP
+    bottom: int = BOTTOM
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def first(self) -> Point:
+        return self.points[0]
+
+    @property
+    def last(self) -> Point:
+        return self.points[-1]
+
+
+def sample_days(start: date, end: date, samples: int) -> list[date]:
+    """Up to `samples` dates from start to end inclusive, evenly spread, without repeats."""
+    span = (end - start).days
+    if span <= 0:
+        return [start]
+    count = min(samples, span + 1)
+    days = [start + timedelta(days=round(i * span / (count - 1))) for i in range(count)]
+    return list(dict.fromkeys(days))
+
+
+def completion_chart(completions: Iterable[date], start: date, end: date,
+                     samples: int = 10) -> Chart | None:
+    """How many completions there were by each sample date; None when there are none."""
+    done = sorted(completions)
+    if not done:
+        return None
+    start = min(start, done[0])
+    end = max(end, done[-1])
+    if start == end:  # everything on one day: show the rise from the day before
+        start = end - timedelta(days=1)
+    days = sample_days(start, end, samples)
+    maximum = len(done)
+    span = max((end - start).days, 1)
+    points = []
+    for day in days:
+        total = bisect_right(done, day)
+        x = LEFT + (RIGHT - LEFT) * (day - start).days / span
+        y = BOTTOM - (BOTTOM - TOP) * total / maximum
+        points.append(Point(day, total, round(x, 1), round(y, 1)))
+    return Chart(points, maximum)

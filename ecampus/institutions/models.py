@@ -1,0 +1,129 @@
+"""Institutions, their managers, cohorts of learners and the CSV imports that fill them.
+
+A cohort only groups people and assigns courses: enrolments, progress and certificates stay
+with learning, quizzes and certificates, so leaving a cohort never takes anything away.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Institution(db.Model):
+    """A ministry, university or training school that enrols its staff."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InstitutionManager(db.Model):
+    """Who manages which institution: one institution per manager, so scoping is simple."""
+
+    __tablename__ = "institution_managers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cohort(db.Model):
+    """A group of learners of one institution who follow the same courses."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
+
+
+class CohortMember(db.Model):
+    """A learner in a cohort. Removing the row never touches their enrolments."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The institution's own staff number, kept so exports match its records.
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortCourse(db.Model):
+    """A course assigned to a cohort, with the date its learners should finish by."""
+
+    __tablename__ = "cohort_courses"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    due_on: Mapped[date | None]
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortImport(db.Model):
+    """An uploaded CSV, parsed and kept between preview and confirmation.
+
+    Confirmation applies these stored rows, never a re-posted file, and claims `applied_at`
+    with a conditional update so a double click applies once.
+    """
+
+    __tablename__ = "cohort_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None]
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    encoding: Mapped[str] = mapped_column(String(16))
+    #: Normalised people: [{"line", "email", "full_name", "language", "external_id"}].
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Problems found: [{"code", "line", "params"}]; any problem blocks confirmation.
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    ignored_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: What applying did: {"created", "enrolled", "unchanged"}.
+    result: Mapped[dict[str, int] | None] = mapped_column(JSON)
+
+
+class CohortNotice(db.Model):
+    """An email owed to someone added to a cohort: an invitation to a new account, else a
+    note of their new courses. Queued in the same transaction as the enrolment and sent
+    after it, so a large import never waits for mail and nothing is told before it is true.
+    """
+
+    __tablename__ = "cohort_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # invite | enrolled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when a sender claims the notice; put back to empty if the mail could not go.
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)

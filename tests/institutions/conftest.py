@@ -1,0 +1,133 @@
+"""Institutions, managers, cohorts and courses built through the real services."""
+
+from __future__ import annotations
+
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from ecampus.auth.models import User
+from ecampus.catalog.models import Course
+from ecampus.extensions import db
+from ecampus.institutions import services
+from ecampus.institutions.models import CohortImport, CohortMember
+from ecampus.learning.models import Enrolment
+from tests.helpers import course_md, lesson, publish, simple_course, write_course
+
+HEADER = "email,full_name,language,external_id\n"
+
+
+@pytest.fixture
+def courses(app, tmp_path):
+    """An open course of three lessons and an invitation-only course of one; {slug: id}."""
+    simple_course(tmp_path, "migration-basics", modules=3, title="Migration basics")
+    write_course(tmp_path, "invite-only", {
+        "course.md": course_md("Cohort course", "For cohorts.", enrolment="invite"),
+        "01-a.md": lesson("A"),
+    })
+    publish(app, tmp_path)
+    with app.app_context():
+        return dict(db.session.execute(select(Course.slug, Course.id)).all())
+
+
+@pytest.fixture
+def make_institution(app, make_user):
+    """Factory: an institution with one manager; returns plain records of both."""
+    def factory(name: str = "Ministry of the Interior"):
+        manager = make_user("learner")
+        with app.app_context():
+            institution = services.create_institution(name, "Border and migration staff.")
+            services.make_manager(institution.id, manager.email)
+            return SimpleNamespace(id=institution.id, name=institution.name,
+                                   manager=manager)
+
+    return factory
+
+
+@pytest.fixture
+def institution(make_institution):
+    """The Ministry of the Interior, with its manager."""
+    return make_institution()
+
+
+@pytest.fixture
+def make_cohort(app):
+    """Factory: a cohort in an institution, optionally with courses assigned; returns its id.
+
+    `dues` maps course ids to due dates, for courses due on different days.
+    """
+    def factory(institution, name: str = "Spring intake", course_ids=(), due_on=None,
+                dues: dict | None = None) -> int:
+        with app.app_context():
+            cohort = services.create_cohort(institution.id, name, "", institution.manager.id)
+            for course_id, due in {**dict.fromkeys(course_ids, due_on), **(dues or {})}.items():
+                services.assign_course(cohort, course_id, due)
+            return cohort.id
+
+    return factory
+
+
+@pytest.fixture
+def cohort(institution, make_cohort) -> int:
+    """An empty cohort of the institution, no course assigned; its id."""
+    return make_cohort(institution)
+
+
+@pytest.fixture
+def manager_client(client, institution):
+    """A test client signed in as the institution's manager."""
+    client.sign_in(institution.manager.email)
+    return client
+
+
+def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
+    return (header + "".join(row + "\n" for row in rows)).encode(encoding)
+
+
+def upload(client, cohort_id: int, data: bytes, encoding: str = "auto",
+           filename: str = "people.csv"):
+    """POST a file to the import page the way a browser's form does."""
+    return client.submit(f"/institutions/cohorts/{cohort_id}/import", {
+        "file": (io.BytesIO(data), filename), "encoding": encoding,
+    }, content_type="multipart/form-data")
+
+
+def preview_url(response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    assert re.search(r"/imports/\d+$", location), location
+    return location
+
+
+def import_and_confirm(client, cohort_id: int, data: bytes):
+    """Upload, check the preview has no error, confirm; returns the confirmation response."""
+    url = preview_url(upload(client, cohort_id, data))
+    page = client.get(url).get_data(as_text=True)
+    assert "nothing can be applied" not in page, page
+    return confirm(client, url)
+
+
+def confirm(client, preview: str, data: dict | None = None, **kwargs):
+    """POST the confirmation and close the response, as a server does once it is sent:
+    the queued mail goes out then."""
+    response = client.submit(preview + "/confirm", data, **kwargs)
+    response.close()
+    return response
+
+
+def counts(app, cohort_id: int | None = None) -> SimpleNamespace:
+    """How many accounts, members, enrolments and applied imports exist right now."""
+    with app.app_context():
+        members = select(func.count()).select_from(CohortMember)
+        if cohort_id is not None:
+            members = members.where(CohortMember.cohort_id == cohort_id)
+        return SimpleNamespace(
+            users=db.session.scalar(select(func.count()).select_from(User)),
+            members=db.session.scalar(members),
+            enrolments=db.session.scalar(select(func.count()).select_from(Enrolment)),
+            applied=db.session.scalar(select(func.count()).select_from(CohortImport).where(
+                CohortImport.applied_at.is_not(None))),
+        )
