@@ -47,3 +47,32 @@ def publish(app, root: Path):
     """Publish a folder of courses through the real service, as the CLI does."""
     with app.app_context():
         return publish_courses(root)
+
+
+def count_statements(app, action) -> int:
+    """How many SQL statements `action()` sends: proves a page or import has no N+1."""
+    from sqlalchemy import event
+
+    from ecampus.extensions import db
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def count_page_queries(app, client, url: str) -> int:
+    """SQL statements needed to serve `url` successfully."""
+    def get():
+        assert client.get(url).status_code == 200
+
+    return count_statements(app, get)

@@ -7,13 +7,14 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from ecampus.auth.models import AccountToken, User
 from ecampus.extensions import db
 from ecampus.institutions import membership
 from ecampus.institutions.models import CohortImport, CohortMember, CohortNotice
 from ecampus.learning.models import Enrolment
+from tests.helpers import count_statements
 from tests.institutions.conftest import (
     confirm,
     counts,
@@ -285,22 +286,6 @@ def test_mixed_encodings_are_refused(manager_client, cohort):
     assert "The file mixes encodings" in response.get_data(as_text=True)
 
 
-def _statements(app, action) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_import_writes_in_bulk_whatever_the_number_of_rows(app, manager_client, institution,
                                                            make_cohort, courses):
     needed = []
@@ -308,9 +293,9 @@ def test_import_writes_in_bulk_whatever_the_number_of_rows(app, manager_client, 
         cohort = make_cohort(institution, f"Cohort of {size}", course_ids=list(courses.values()))
         rows = [f"p{size}-{n}@example.org,Person {n},," for n in range(size)]
         url = preview_url(upload(manager_client, cohort, csv_bytes(*rows)))
-        preview = _statements(app, lambda url=url: manager_client.get(url))
+        preview = count_statements(app, lambda url=url: manager_client.get(url))
         responses = []
-        apply = _statements(app, lambda url=url, responses=responses: responses.append(
+        apply = count_statements(app, lambda url=url, responses=responses: responses.append(
             manager_client.submit(url + "/confirm")))
         responses[0].close()  # the mail, one message per person, goes out after this
         needed.append((preview, apply))

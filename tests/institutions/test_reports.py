@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ecampus.catalog.models import Course, Module
 from ecampus.extensions import db
@@ -16,7 +16,7 @@ from ecampus.institutions.csvfile import EXPORT_COLUMNS
 from ecampus.institutions.models import CohortMember
 from ecampus.quizzes.models import Attempt
 from ecampus.timeutil import utcnow
-from tests.helpers import publish, simple_course
+from tests.helpers import count_page_queries, publish, simple_course
 from tests.institutions.conftest import (
     confirm,
     counts,
@@ -198,22 +198,6 @@ def test_report_is_paginated_but_figures_cover_everyone(manager_client, institut
     assert [r[0] for r in _rows(second)] == ["Person 100"]
 
 
-def _count_queries(app, client, url: str) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_report_runs_the_same_queries_for_5_or_50_learners(app, manager_client, institution,
                                                           make_cohort, courses):
     needed = []
@@ -222,8 +206,8 @@ def test_report_runs_the_same_queries_for_5_or_50_learners(app, manager_client, 
         import_and_confirm(manager_client, cohort, csv_bytes(
             *[f"q{size}-{n}@example.org,Person {n},," for n in range(size)]))
         url = f"/institutions/cohorts/{cohort}/report"
-        needed.append((_count_queries(app, manager_client, url),
-                       _count_queries(app, manager_client, url + ".csv")))
+        needed.append((count_page_queries(app, manager_client, url),
+                       count_page_queries(app, manager_client, url + ".csv")))
     assert needed[0] == needed[1]
 
 

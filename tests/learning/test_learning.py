@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ecampus.catalog.models import Course, Module
 from ecampus.extensions import db
 from ecampus.learning import services
 from ecampus.learning.models import Enrolment, ModuleCompletion
-from tests.helpers import course_md, lesson, publish, simple_course, write_course
+from tests.helpers import (
+    count_page_queries,
+    course_md,
+    lesson,
+    publish,
+    simple_course,
+    write_course,
+)
 
 
 @pytest.fixture
@@ -221,22 +228,6 @@ def test_learner_never_sees_another_learners_progress(app, course, make_user):
         as_text=True)
 
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def _course_of(app, tmp_path, slug, modules, learner_client):
     simple_course(tmp_path / slug, slug, modules=modules)
     publish(app, tmp_path / slug)
@@ -250,13 +241,13 @@ def test_lesson_page_and_dashboard_run_a_fixed_number_of_queries(app, client, tm
                                                                    learner):
     client.sign_in(learner.email)
     _course_of(app, tmp_path, "small-course", 5, client)
-    small_lesson = _count_queries(app, client, "/courses/small-course/lesson-2/")
-    small_dashboard = _count_queries(app, client, "/learning/")
+    small_lesson = count_page_queries(app, client, "/courses/small-course/lesson-2/")
+    small_dashboard = count_page_queries(app, client, "/learning/")
     _course_of(app, tmp_path, "large-course", 50, client)
-    large_lesson = _count_queries(app, client, "/courses/large-course/lesson-2/")
+    large_lesson = count_page_queries(app, client, "/courses/large-course/lesson-2/")
     for n in range(3):
         simple_course(tmp_path / f"extra-{n}", f"extra-course-{n}", modules=7)
         publish(app, tmp_path / f"extra-{n}")
-    large_dashboard = _count_queries(app, client, "/learning/")
+    large_dashboard = count_page_queries(app, client, "/learning/")
     assert small_lesson == large_lesson
     assert small_dashboard == large_dashboard
