@@ -54,6 +54,11 @@ def default_config(instance_path: str) -> dict:
         "MAIL_SENDER": "E-Campus <no-reply@localhost>",
         "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
         "PASSWORD_RESET_HOURS": 2,
+        # CSV enrolment: the largest file and the most rows one upload may carry.
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_ROWS": 10_000,
+        # No request body may be larger, whatever the page (uploads above are far smaller).
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "INVITATION_DAYS": 14,
         "BEHIND_PROXY": False,
         "COURSES_DIR": str(Path.cwd() / "courses"),
@@ -86,6 +91,9 @@ def from_environment(config: dict) -> None:
                 "COURSES_DIR", "MEDIA_DIR", "SITE_NAME", "ISSUER_NAME", "ISSUER_URL"):
         if f"ECAMPUS_{key}" in env:
             config[key] = env[f"ECAMPUS_{key}"]
+    for key in ("IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS"):
+        if env.get(f"ECAMPUS_{key}"):
+            config[key] = int(env[f"ECAMPUS_{key}"])
     if env.get("ECAMPUS_MAIL_PORT"):
         config["MAIL_PORT"] = int(env["ECAMPUS_MAIL_PORT"])
     config["MAIL_USE_TLS"] = _env_bool("ECAMPUS_MAIL_USE_TLS", config["MAIL_USE_TLS"])

@@ -157,3 +157,10 @@ def test_error_pages_are_translated(app, code):
     assert status == code
     assert FRENCH_TITLES[code] in html.unescape(body)
     assert 'class="site-header"' in body
+
+
+def test_oversized_request_is_refused_with_a_clear_page(app, client):
+    response = client.post("/account/login", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
+                           content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "File too large" in response.get_data(as_text=True)

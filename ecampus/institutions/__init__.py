@@ -1,7 +1,5 @@
 """Institutions and cohorts: bulk enrolment from CSV, due dates, progress reports, exports."""
 
-import os
-
 from flask import Blueprint
 from flask_babel import lazy_gettext
 
@@ -10,10 +8,6 @@ bp = Blueprint("institutions", __name__, url_prefix="/institutions",
 
 
 def _setup(state) -> None:
-    config = state.app.config
-    config.setdefault("IMPORT_MAX_BYTES",
-                      int(os.environ.get("ECAMPUS_IMPORT_MAX_BYTES", 5 * 1024 * 1024)))
-    config.setdefault("IMPORT_MAX_ROWS", int(os.environ.get("ECAMPUS_IMPORT_MAX_ROWS", 10_000)))
     state.app.extensions.setdefault("ecampus.admin_links", []).append(
         ("institutions.admin_index", lazy_gettext("Institutions and managers")))
 
