@@ -54,6 +54,14 @@ def roles_required(*roles: str):
     return decorator
 
 
+def require_valid_form() -> None:
+    """For a button-only form (just a CSRF token): refuse the request unless it validates."""
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
 def safe_next_url(target: str | None) -> str | None:
     """Only follow `next` to a path on this site, never to another host."""
     if not target:

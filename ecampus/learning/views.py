@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from ..catalog import services as catalog
 from ..catalog.models import Module
 from ..catalog.panels import Panel, register_panel
 from ..extensions import db
+from ..security import require_valid_form
 from . import bp, services
 
 
@@ -22,12 +22,6 @@ def _live_course(slug: str):
     if course.is_retired:
         abort(404)
     return course
-
-
-def _checked_form() -> None:
-    """The buttons below carry only a CSRF token; refuse the request if it is missing."""
-    if not FlaskForm().validate_on_submit():
-        abort(400)
 
 
 @bp.route("/")
@@ -51,7 +45,7 @@ def register_dashboard_panel(app, function) -> None:
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
 @login_required
 def enrol(slug: str):
-    _checked_form()
+    require_valid_form()
     course = _live_course(slug)
     try:
         services.enrol(current_user.id, course)
@@ -65,7 +59,7 @@ def enrol(slug: str):
 @bp.route("/courses/<slug>/leave", methods=["POST"])
 @login_required
 def leave(slug: str):
-    _checked_form()
+    require_valid_form()
     services.leave(current_user.id, _live_course(slug))
     flash(_("You have left the course. Your progress is kept if you come back."), "success")
     return redirect(url_for("catalog.course", slug=slug))
@@ -74,7 +68,7 @@ def leave(slug: str):
 @bp.route("/courses/<slug>/<module_slug>/done", methods=["POST"])
 @login_required
 def mark_done(slug: str, module_slug: str):
-    _checked_form()
+    require_valid_form()
     course = _live_course(slug)
     module = db.session.scalar(db.select(Module).where(Module.course_id == course.id,
                                                        Module.slug == module_slug))

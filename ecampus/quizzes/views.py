@@ -8,21 +8,15 @@ import io
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from ..catalog.models import Module
 from ..catalog.panels import Panel, register_panel
 from ..extensions import db
-from ..security import roles_required
+from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
 from . import bp, services
 from .analysis import to_csv_rows
 from .attempts import InvalidAnswer, public_view, review_allowed
-
-
-def _checked_form() -> None:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
 
 
 def _quiz_module(module_id: int) -> Module:
@@ -46,7 +40,7 @@ def _module_url(module: Module) -> str:
 @bp.route("/<int:module_id>/start", methods=["POST"])
 @login_required
 def start(module_id: int):
-    _checked_form()
+    require_valid_form()
     module = _quiz_module(module_id)
     language = request.form.get("language", "") or module.course.base_language
     try:
@@ -62,7 +56,7 @@ def start(module_id: int):
 def attempt(attempt_id: int):
     item = _attempt_or_404(attempt_id)
     if request.method == "POST":
-        _checked_form()
+        require_valid_form()
         form = request.form.to_dict(flat=False)
         submitting = request.form.get("action") == "submit"
         try:
