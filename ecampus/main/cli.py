@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from ..auth import services as accounts
 from ..auth.models import Role
@@ -48,4 +49,5 @@ def quickstart_command(host: str, port: int, no_serve: bool):
         click.echo(f"  {role:8} {email:24} password: {password}")
     click.echo("")
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug itself.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
