@@ -33,6 +33,13 @@ def _attempt(app, attempt_id) -> Attempt:
         return attempt
 
 
+def _enrol(client, learner, quiz_course, settings: str) -> None:
+    """Publish the quiz course with `settings` and enrol the signed-in learner in it."""
+    quiz_course(settings)
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/quiz-course/enrol")
+
+
 def _post(client, attempt_id, form, action):
     data = {**form, "action": action}
     return client.submit(f"/quizzes/attempts/{attempt_id}", data)
@@ -126,9 +133,7 @@ def test_concurrent_submissions_from_two_tabs_grade_once(app, enrolled, learner)
 
 
 def test_max_attempts_is_enforced(app, client, learner, quiz_course):
-    quiz_course("max_attempts: 2")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "max_attempts: 2")
     for _ in range(2):
         attempt_id = _start(app, client)
         _post(client, attempt_id, {}, "submit")
@@ -148,9 +153,7 @@ def test_grading_best_keeps_the_best_result(app, enrolled):
 
 
 def test_grading_last_uses_the_last_attempt(app, client, learner, quiz_course):
-    quiz_course("grading: last")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "grading: last")
     first = _start(app, client)
     _post(client, first, correct_form(_attempt(app, first).questions), "submit")
     second = _start(app, client)
@@ -170,18 +173,14 @@ def _expire(app, attempt_id, seconds_ago=5):
 
 
 def test_time_limit_shows_remaining_time(app, client, learner, quiz_course):
-    quiz_course("time_limit: 20m")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "time_limit: 20m")
     attempt_id = _start(app, client)
     page = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
     assert re.search(r"Time left when this page was loaded: (19|20) min", page)
 
 
 def test_answer_saved_after_deadline_is_refused(app, client, learner, quiz_course):
-    quiz_course("time_limit: 20m")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "time_limit: 20m")
     attempt_id = _start(app, client)
     form = correct_form(_attempt(app, attempt_id).questions)
     _post(client, attempt_id, {"q-year": form["q-year"]}, "save")
@@ -195,9 +194,7 @@ def test_answer_saved_after_deadline_is_refused(app, client, learner, quiz_cours
 
 
 def test_overdue_attempt_is_graded_on_next_visit(app, client, learner, quiz_course):
-    quiz_course("time_limit: 20m")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "time_limit: 20m")
     attempt_id = _start(app, client)
     _expire(app, attempt_id)
     response = client.get(f"/quizzes/attempts/{attempt_id}")
@@ -206,9 +203,7 @@ def test_overdue_attempt_is_graded_on_next_visit(app, client, learner, quiz_cour
 
 
 def test_close_overdue_command(app, client, learner, quiz_course, runner):
-    quiz_course("time_limit: 20m")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "time_limit: 20m")
     attempt_id = _start(app, client)
     _expire(app, attempt_id)
     result = runner.invoke(args=["quizzes", "close-overdue"])
@@ -217,9 +212,7 @@ def test_close_overdue_command(app, client, learner, quiz_course, runner):
 
 
 def test_pick_draws_a_pool_and_shuffle_reorders(app, client, learner, quiz_course):
-    quiz_course("pick: 3\nshuffle: true")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "pick: 3\nshuffle: true")
     seen_orders = set()
     for _ in range(6):
         attempt_id = _start(app, client)
@@ -296,9 +289,7 @@ def test_review_after_submit_shows_answers_and_feedback(app, enrolled):
 
 
 def test_review_never_shows_only_the_score(app, client, learner, quiz_course):
-    quiz_course("review: never")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "review: never")
     attempt_id = _start(app, client)
     _post(client, attempt_id, correct_form(_attempt(app, attempt_id).questions), "submit")
     page = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
@@ -307,9 +298,7 @@ def test_review_never_shows_only_the_score(app, client, learner, quiz_course):
 
 
 def test_review_after_pass_waits_for_a_pass(app, client, learner, quiz_course):
-    quiz_course("review: after_pass")
-    client.sign_in(learner.email)
-    client.submit("/learning/courses/quiz-course/enrol")
+    _enrol(client, learner, quiz_course, "review: after_pass")
     first = _start(app, client)
     _post(client, first, wrong_form(_attempt(app, first).questions), "submit")
     page = client.get(f"/quizzes/attempts/{first}/result").get_data(as_text=True)
