@@ -50,7 +50,10 @@ def insert_ignoring_duplicates(table, rows: list[dict] | dict, *, conflict: list
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return []
-    if db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) > 1:
+        return _insert_json_rows(table, rows, conflict, returning)
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -59,3 +62,28 @@ def insert_ignoring_duplicates(table, rows: list[dict] | dict, *, conflict: list
         return db.session.execute(statement.returning(*returning), rows).all()
     db.session.execute(statement, rows)
     return []
+
+
+def _insert_json_rows(table, rows: list[dict], conflict: list[str], returning: list | None):
+    """PostgreSQL: send every row as one JSON parameter and let the server expand it.
+
+    psycopg's executemany sends one INSERT per row; 50,000 enrolments took two seconds that
+    way, and a fraction of that as a single INSERT ... SELECT FROM json_populate_recordset.
+    """
+    import json
+
+    from sqlalchemy import text
+
+    from .extensions import db
+
+    # Every name is looked up in the table's own metadata (KeyError otherwise); the values
+    # travel as a bound parameter.
+    columns = ", ".join(f'"{table.c[name].name}"' for name in rows[0])
+    keys = ", ".join(f'"{table.c[name].name}"' for name in conflict)
+    statement = (f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM '  # noqa: S608
+                 f'json_populate_recordset(NULL::"{table.name}", CAST(:rows AS json)) '
+                 f"ON CONFLICT ({keys}) DO NOTHING")
+    if returning:
+        statement += " RETURNING " + ", ".join(f'"{column.name}"' for column in returning)
+    result = db.session.execute(text(statement), {"rows": json.dumps(rows, default=str)})
+    return result.all() if returning else []
