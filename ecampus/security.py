@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -56,8 +57,6 @@ def roles_required(*roles: str):
 
 def require_valid_form() -> None:
     """For a button-only form (just a CSRF token): refuse the request unless it validates."""
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         abort(400)
 

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -128,6 +129,4 @@ def language_name_filter(code: str) -> str:
 @bp.app_template_filter("format_hours")
 def format_hours_filter(hours: float) -> str:
     """Hours as a number in the reader's locale: '3', '12,5'."""
-    from flask_babel import format_decimal
-
     return format_decimal(hours, format="#,##0.#")

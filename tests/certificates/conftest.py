@@ -1,6 +1,13 @@
-"""Courses with certificates, completed through the real routes."""
+"""Courses with certificates completed through the real routes, and the independent
+Node verifier of signed credentials."""
 
 from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -8,6 +15,8 @@ from sqlalchemy import select
 from ecampus.certificates.models import Certificate
 from ecampus.extensions import db
 from tests.helpers import course_md, lesson, publish, write_course
+
+JS_DIR = Path(__file__).parent / "js"
 
 
 def certified_course(root, slug="certified-course", certificate="true", **front):
@@ -54,3 +63,30 @@ def earned(app, client, learner, tmp_path):
     client.sign_in(learner.email)
     complete(client)
     return certificate_of(app, learner.id)
+
+
+@pytest.fixture(scope="session")
+def node_verify():
+    """Run verify.mjs on a payload; skip (or fail on CI) when the verifier is not installed."""
+    node = shutil.which("node")
+    if node is None or not (JS_DIR / "node_modules").is_dir():
+        reason = "Node verifier not installed: run `npm ci` in tests/certificates/js"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI must run it)")
+        pytest.skip(reason)
+
+    def verify(payload: dict) -> dict:
+        completed = subprocess.run(
+            [node, str(JS_DIR / "verify.mjs")],
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert completed.returncode in (0, 1), completed.stdout + completed.stderr
+        result = json.loads(completed.stdout)
+        assert result["verified"] is (completed.returncode == 0)
+        return result
+
+    return verify

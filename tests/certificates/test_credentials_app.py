@@ -9,7 +9,6 @@ import pytest
 
 from ecampus.certificates import vc
 from tests.certificates.conftest import certificate_of, complete
-from tests.certificates.test_vc_interop import node_verify  # noqa: F401 - fixture
 
 
 def _download(client, code) -> dict:
@@ -145,7 +144,7 @@ def test_cli_online_check_reports_revocation(app, client, learner, runner, tmp_p
 
 
 def test_independent_verifier_accepts_app_credentials_and_rejects_tampering(
-        app, client, earned, node_verify):  # noqa: F811 - pytest fixture
+        app, client, earned, node_verify):
     credential = _download(client, earned.code)
     profile = json.loads(app.test_client().get("/issuer").data)
     status_list = json.loads(app.test_client().get("/issuer/status/revocation").data)

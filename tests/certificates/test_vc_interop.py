@@ -5,10 +5,6 @@ are skipped when it is not installed, and on CI its absence is a failure.
 """
 
 import copy
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,33 +22,6 @@ from tests.certificates.test_vc_verify import LATER
 
 JS_DIR = Path(__file__).parent / "js"
 STATUS_URL = "https://campus.example/status/1"
-
-
-@pytest.fixture(scope="module")
-def node_verify():
-    """Run verify.mjs on a payload; skip (or fail on CI) when the verifier is not installed."""
-    node = shutil.which("node")
-    if node is None or not (JS_DIR / "node_modules").is_dir():
-        reason = "Node verifier not installed: run `npm ci` in tests/certificates/js"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI must run it)")
-        pytest.skip(reason)
-
-    def verify(payload: dict) -> dict:
-        completed = subprocess.run(
-            [node, str(JS_DIR / "verify.mjs")],
-            input=json.dumps(payload),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert completed.returncode in (0, 1), completed.stdout + completed.stderr
-        result = json.loads(completed.stdout)
-        assert result["verified"] is (completed.returncode == 0)
-        return result
-
-    return verify
 
 
 @pytest.fixture
