@@ -45,35 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app)
 
     from . import models_registry  # noqa: F401  (every model known to metadata and Alembic)
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .auth.cli import users_cli
-    from .catalog import bp as catalog_bp
-    from .catalog.cli import courses_cli
-    from .certificates import bp as certificates_bp
-    from .certificates.cli import certificates_cli
-    from .institutions import bp as institutions_bp
-    from .learning import bp as learning_bp
-    from .main import bp as main_bp
-    from .quizzes import bp as quizzes_bp
-    from .quizzes.cli import quizzes_cli
+    from .features import register_features
     from .security import init_security
 
     init_security(app)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(quizzes_bp)
-    app.register_blueprint(certificates_bp)
-    app.register_blueprint(institutions_bp)
-    app.cli.add_command(certificates_cli)
-    app.cli.add_command(quizzes_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(courses_cli)
-
-    from .main.cli import quickstart_command
-
-    app.cli.add_command(quickstart_command)
+    register_features(app)
     return app

@@ -1,7 +1,5 @@
 """Administration: people and their roles."""
 
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..security import roles_required
-from . import bp, services
+from . import services
 from .forms import ROLE_LABELS, RoleForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 @bp.route("/")
 @roles_required("admin")
 def index():
-    links = current_app.extensions.get("ecampus.admin_links", [])
+    links = current_app.extensions["ecampus.features"].admin_links
     return render_template("admin/index.html", admin_links=links)
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..mail import send_mail
 from ..timeutil import utcnow
+from ..urls import public_url
 from .models import AccountToken, Role, User, normalise_email
 
 MIN_PASSWORD_LENGTH = 10
@@ -134,7 +135,7 @@ def request_password_reset(email: str) -> None:
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = issue_token(user, RESET, timedelta(hours=hours))
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = public_url("auth.reset_password", token=token)
     with force_locale(user.language):
         send_mail(
             user.email,

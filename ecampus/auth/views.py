@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter, login_manager
 from ..security import safe_next_url
-from . import bp, services
+from . import services
 from .forms import (
     ChangePasswordForm,
     LoginForm,
@@ -17,7 +27,18 @@ from .forms import (
     SetPasswordForm,
     SignupForm,
 )
-from .models import normalise_email
+from .models import User, normalise_email
+
+bp = Blueprint("auth", __name__, url_prefix="/account", template_folder="templates")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def _account_key() -> str:

@@ -1,16 +1,15 @@
 """Panels that later features add to catalog pages without the catalog importing them.
 
-Learning adds enrolment and progress, quizzes add the quiz start button: each registers a
-function that receives the page being drawn and returns a `Panel` (or None).
+Learning adds enrolment and progress, quizzes add the quiz start button: `ecampus.features`
+lists the functions that receive the page being drawn and return a `Panel` (or None).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 
 
 @dataclass(frozen=True)
@@ -23,19 +22,13 @@ class Panel:
     marks: dict[int, str] = field(default_factory=dict)
 
 
-PanelFunction = Callable[..., "Panel | list[Panel] | None"]
-
-
-def register_panel(app: Flask, function: PanelFunction) -> None:
-    """Ask `function(page=..., course=..., modules=..., module=...)` for panels on each page."""
-    app.extensions.setdefault("ecampus.catalog_panels", []).append(function)
-
-
 def collect_panels(**page: Any) -> tuple[dict[str, list[Panel]], dict[int, str]]:
-    """Every registered panel for this page grouped by slot, and their module marks merged."""
+    """Every feature's panel for this page grouped by slot, and their module marks merged.
+
+    The panel functions are listed in `ecampus.features`."""
     slots: dict[str, list[Panel]] = {}
     marks: dict[int, str] = {}
-    for function in current_app.extensions.get("ecampus.catalog_panels", []):
+    for function in current_app.extensions["ecampus.features"].course_panels:
         result = function(**page)
         for panel in (result if isinstance(result, list) else [result]):
             if panel is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import bp, services
+from . import services
 from .panels import collect_panels
+
+bp = Blueprint("catalog", __name__, url_prefix="/courses", template_folder="templates")
 
 FILE_CACHE_SECONDS = 31_536_000
 #: Raster images shown inside lessons; anything else is offered as a download.

@@ -1,7 +1,5 @@
 """Certificates: issued once, printable, verifiable by anyone, impossible to forge."""
 
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("certificates", __name__, template_folder="templates")
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

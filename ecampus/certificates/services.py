@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from ..catalog.models import Course
 from ..extensions import db
 from ..learning import services as learning
 from ..timeutil import utcnow
+from ..urls import public_url
 from . import codes, vc
 from .models import REPLACED, REVOKED, VALID, Certificate
 from .pdf import CertificateDocument, render_certificate_pdf
@@ -32,17 +33,6 @@ ISSUE_RETRIES = 5
 
 class CertificateError(Exception):
     """A certificate operation that cannot be done; the message is for the person asking."""
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL of this site as the world reaches it (ISSUER_URL, else the request)."""
-    if not has_request_context():
-        with current_app.test_request_context("/"):  # a shell command: no request to ask
-            return public_url(endpoint, **values)
-    base = current_app.config.get("ISSUER_URL", "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def issuer() -> vc.Issuer:

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
-from ..learning.views import register_dashboard_panel
 from ..security import roles_required
 from ..timeutil import utcnow
-from . import bp, services
+from . import services
 from .forms import ReissueForm, RevokeForm, VerifyForm
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
 
 JSON_LD = "application/ld+json"
 
@@ -145,12 +155,3 @@ def reissue(code: str):
     flash(_("A new certificate %(new)s replaces %(old)s.", new=new.code, old=code), "success")
     return redirect(url_for("certificates.admin_index", code=new.code))
 
-
-def _setup(state) -> None:
-    services.connect_signals()
-    register_dashboard_panel(state.app, services.dashboard_panel)
-    state.app.extensions.setdefault("ecampus.admin_links", []).append(
-        ("certificates.admin_index", _l("Certificates")))
-
-
-bp.record_once(_setup)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..security import roles_required
-from . import bp, services
+from . import services
 from .forms import CohortForm, InstitutionForm, ManagerForm
 
+#: Admin pages: /institutions/admin/...
+bp = Blueprint("institutions_admin", __name__, url_prefix="/institutions/admin",
+               template_folder="templates")
 
-@bp.route("/admin/", methods=["GET", "POST"])
+
+@bp.route("/", methods=["GET", "POST"])
 @roles_required("admin")
 def admin_index():
     form = InstitutionForm()
@@ -25,7 +29,7 @@ def admin_index():
         else:
             flash(_("%(name)s is created. Now make someone its manager.",
                     name=institution.name), "success")
-            return redirect(url_for("institutions.admin_institution",
+            return redirect(url_for("institutions_admin.admin_institution",
                                     institution_id=institution.id))
     if form.errors:
         status = 400
@@ -40,7 +44,7 @@ def _institution(institution_id: int):
         abort(404)
 
 
-@bp.route("/admin/<int:institution_id>")
+@bp.route("/<int:institution_id>")
 @roles_required("admin")
 def admin_institution(institution_id: int):
     return _institution_page(_institution(institution_id))
@@ -55,7 +59,7 @@ def _institution_page(institution, *, manager_form=None, cohort_form=None, statu
         cohort_form=cohort_form or CohortForm(formdata=None)), status
 
 
-@bp.route("/admin/<int:institution_id>/managers", methods=["POST"])
+@bp.route("/<int:institution_id>/managers", methods=["POST"])
 @roles_required("admin")
 def add_manager(institution_id: int):
     institution = _institution(institution_id)
@@ -68,12 +72,12 @@ def add_manager(institution_id: int):
         else:
             flash(_("%(name)s now manages %(institution)s.", name=user.full_name,
                     institution=institution.name), "success")
-            return redirect(url_for("institutions.admin_institution",
+            return redirect(url_for("institutions_admin.admin_institution",
                                     institution_id=institution.id))
     return _institution_page(institution, manager_form=form, status=400)
 
 
-@bp.route("/admin/<int:institution_id>/managers/<int:user_id>/remove", methods=["POST"])
+@bp.route("/<int:institution_id>/managers/<int:user_id>/remove", methods=["POST"])
 @roles_required("admin")
 def remove_manager(institution_id: int, user_id: int):
     institution = _institution(institution_id)
@@ -83,10 +87,10 @@ def remove_manager(institution_id: int, user_id: int):
         abort(404)
     flash(_("This person no longer manages %(institution)s.", institution=institution.name),
           "success")
-    return redirect(url_for("institutions.admin_institution", institution_id=institution.id))
+    return redirect(url_for("institutions_admin.admin_institution", institution_id=institution.id))
 
 
-@bp.route("/admin/<int:institution_id>/cohorts", methods=["POST"])
+@bp.route("/<int:institution_id>/cohorts", methods=["POST"])
 @roles_required("admin")
 def admin_create_cohort(institution_id: int):
     institution = _institution(institution_id)

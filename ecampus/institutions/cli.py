@@ -6,14 +6,17 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from ..extensions import db
-from . import bp, imports, membership
+from . import imports, membership
 from .csvfile import ENCODINGS, FileRejected
 from .models import Cohort
 
+cohorts_cli = AppGroup("cohorts", help="Enrol cohorts from CSV files and mail their notices.")
 
-@bp.cli.command("import")
+
+@cohorts_cli.command("import")
 @click.argument("cohort_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--apply", "apply_", is_flag=True, help="Apply the file; without it, preview.")
@@ -58,7 +61,7 @@ def _send(site_url: str, cohort_id: int | None) -> None:
     click.echo(f"Mail sent: {sent}; could not be sent (left queued): {failed}.")
 
 
-@bp.cli.command("send-notices")
+@cohorts_cli.command("send-notices")
 @click.option("--site-url", default=None,
               help="This site's address for invitation links (default: ISSUER_URL).")
 def send_notices_command(site_url: str | None):

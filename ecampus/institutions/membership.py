@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, insert, select, update
@@ -26,6 +26,7 @@ from ..extensions import db
 from ..learning import services as learning
 from ..mail import send_mail
 from ..timeutil import utcnow
+from ..urls import public_url
 from .csvfile import Person
 from .models import Cohort, CohortCourse, CohortMember, CohortNotice
 
@@ -212,11 +213,11 @@ def _send(email: str, name: str, token: str | None, letter: _Letter, language: s
                "courses": letter.courses.get(language, ""), "site": site,
                "days": current_app.config["INVITATION_DAYS"]}
     if token:
-        link = url_for("auth.accept_invitation", token=token, _external=True)
+        link = public_url("auth.accept_invitation", token=token)
         send_mail(email, _("You are invited to %(site)s", site=site),
                   render_template("institutions/email/invitation.txt", link=link, **context))
     else:
-        link = url_for("learning.dashboard", _external=True)
+        link = public_url("learning.dashboard")
         send_mail(email, _("New courses for you on %(site)s", site=site),
                   render_template("institutions/email/enrolled.txt", link=link, **context))
 

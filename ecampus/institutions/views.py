@@ -6,16 +6,28 @@ the page, the method or the id in the address.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..security import roles_required
 from ..timeutil import utcnow
-from . import bp, imports, membership, reports, services
+from . import imports, membership, reports, services
 from .csvfile import FileRejected
 from .forms import ActionForm, AssignCourseForm, CohortForm, ImportForm, MemberForm
+
+bp = Blueprint("institutions", __name__, url_prefix="/institutions", template_folder="templates")
 
 PREVIEW_PAGE_SIZE = 100
 PREVIEW_SHOWS = ("all", imports.CREATE, imports.ENROL, imports.MEMBER)

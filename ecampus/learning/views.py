@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..catalog import services as catalog
 from ..catalog.models import Module
-from ..catalog.panels import Panel, register_panel
+from ..catalog.panels import Panel
 from ..extensions import db
 from ..security import require_valid_form
-from . import bp, services
+from . import services
+
+bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 
 
 def _live_course(slug: str):
@@ -29,17 +31,11 @@ def _live_course(slug: str):
 def dashboard():
     in_progress, completed = services.dashboard(current_user.id)
     extras: dict[int, list[Panel]] = {}
-    for function in current_app.extensions.get("ecampus.dashboard_panels", []):
+    for function in current_app.extensions["ecampus.features"].dashboard_panels:
         for course_id, panel in function(current_user.id, in_progress + completed).items():
             extras.setdefault(course_id, []).append(panel)
     return render_template("learning/dashboard.html", in_progress=in_progress,
                            completed=completed, extras=extras)
-
-
-def register_dashboard_panel(app, function) -> None:
-    """Let a later feature add to dashboard entries: function(user_id, entries) -> {course_id:
-    Panel}, called once per page so it can load what it needs in one query."""
-    app.extensions.setdefault("ecampus.dashboard_panels", []).append(function)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -129,5 +125,3 @@ def learning_panel(*, page: str, course, modules, module) -> Panel | None:
         "enrolled": enrolled, "done": module.id in done, "progress": progress,
     }, slot="module", marks=marks)
 
-
-bp.record_once(lambda state: register_panel(state.app, learning_panel))

@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..security import safe_next_url
-from . import bp
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
 

@@ -1,7 +1,5 @@
 """Quizzes: attempts, server-side grading, review, and item analysis for authors."""
 
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..catalog.models import Module
-from ..catalog.panels import Panel, register_panel
+from ..catalog.panels import Panel
 from ..extensions import db
 from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
-from . import bp, services
+from . import services
 from .analysis import to_csv_rows
 from .attempts import InvalidAnswer, public_view, review_allowed
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
 
 
 def _quiz_module(module_id: int) -> Module:
@@ -107,8 +109,6 @@ def quiz_panel(*, page: str, course, modules, module) -> Panel | None:
                                          "settings": row.current_version.quiz or {}},
                  slot="module")
 
-
-bp.record_once(lambda state: register_panel(state.app, quiz_panel))
 
 
 @bp.route("/<int:module_id>/analysis")
