@@ -87,3 +87,17 @@ def _insert_json_rows(table, rows: list[dict], conflict: list[str], returning: l
         statement += " RETURNING " + ", ".join(f'"{column.name}"' for column in returning)
     result = db.session.execute(text(statement), {"rows": json.dumps(rows, default=str)})
     return result.all() if returning else []
+
+
+def skip_locked_ids(statement, name: str = "batch"):
+    """`SELECT id FROM (statement ... FOR UPDATE SKIP LOCKED)` for an `UPDATE ... WHERE id IN`.
+
+    A batch claim must lock the rows its LIMIT picked and no others. PostgreSQL may run an
+    IN (subquery) more than once in an UPDATE, claiming every row instead of a batch; a
+    MATERIALIZED CTE runs exactly once. SQLite ignores FOR UPDATE (it serialises writers).
+    """
+    from sqlalchemy import select
+
+    batch = (statement.with_for_update(skip_locked=True).cte(name)
+             .prefix_with("MATERIALIZED", dialect="postgresql"))
+    return select(*batch.c)

@@ -26,6 +26,24 @@ class Features:
     dashboard_panels: list = field(default_factory=list)
     #: (endpoint, label) links on the admin home page.
     admin_links: list = field(default_factory=list)
+    #: Job kind -> handler(**payload), run by `ecampus worker` (ecampus/jobs/worker.py).
+    #: A job is queued with `ecampus.jobs.enqueue(kind, payload)` in the transaction of the
+    #: change that needs it; handlers must be idempotent (a job may run more than once).
+    #:   "mail.send"           queued by ecampus.mail.queue_mail: sends the outbox over SMTP.
+    #:   "certificates.issue"  queued by a course completion whose certificate failed to
+    #:       issue: certificates.services.issue_pending(user_id=, course_id=).
+    #:   "learning.recompute"  queued by publishing a changed course: completes enrolments
+    #:       the change completed, learning.services.recompute_completions(course_id=).
+    #:   "institutions.notices"  queued by a cohort import or addition: writes the invitations
+    #:       and notices it owes, institutions.membership.send_notices(cohort_id=).
+    job_handlers: dict = field(default_factory=dict)
+    #: `ecampus doctor` checks: function(fix: bool) -> ecampus.jobs.doctor.Finding.
+    doctor_checks: list = field(default_factory=list)
+    #: function(user_id=, course_id=), called by learning when an enrolment becomes complete,
+    #: inside the completion's transaction and before it commits (a quiz pass: grade ->
+    #: module -> course -> these). A handler that cannot finish must not raise: it records
+    #: a job to finish later, so the completion still commits.
+    course_completion_handlers: list = field(default_factory=list)
 
 
 def features() -> Features:
@@ -40,14 +58,21 @@ def register_features(app: Flask) -> None:
     from .auth.cli import users_cli
     from .catalog import bp as catalog_bp
     from .catalog.cli import courses_cli
+    from .catalog.publishing import RECOMPUTE_JOB
     from .certificates import bp as certificates_bp
     from .certificates import services as certificates
     from .certificates.cli import certificates_cli
     from .institutions import admin_bp as institutions_admin_bp
     from .institutions import bp as institutions_bp
+    from .institutions import membership
     from .institutions.cli import cohorts_cli
+    from .jobs import bp as jobs_bp
+    from .jobs import doctor
+    from .jobs.cli import doctor_command, worker_command
     from .learning import bp as learning_bp
+    from .learning import services as learning
     from .learning.views import learning_panel
+    from .mail import SEND_JOB, send_queued_mail
     from .main import bp as main_bp
     from .main.cli import quickstart_command
     from .quizzes import bp as quizzes_bp
@@ -55,16 +80,31 @@ def register_features(app: Flask) -> None:
     from .quizzes.views import quiz_panel
 
     for blueprint in (main_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp,
-                      certificates_bp, institutions_bp, institutions_admin_bp):
+                      certificates_bp, institutions_bp, institutions_admin_bp, jobs_bp):
         app.register_blueprint(blueprint)
     for command in (certificates_cli, quizzes_cli, users_cli, courses_cli, cohorts_cli,
-                    quickstart_command):
+                    quickstart_command, worker_command, doctor_command):
         app.cli.add_command(command)
 
     app.extensions["ecampus.features"] = Features(
         course_panels=[learning_panel, quiz_panel],
         dashboard_panels=[certificates.dashboard_panel],
+        course_completion_handlers=[certificates.issue_on_completion],
         admin_links=[("institutions_admin.admin_index", _l("Institutions and managers")),
-                     ("certificates.admin_index", _l("Certificates"))],
+                     ("certificates.admin_index", _l("Certificates")),
+                     ("jobs.admin_index", _l("Background jobs"))],
+        job_handlers={
+            SEND_JOB: send_queued_mail,
+            certificates.ISSUE_JOB: certificates.issue_pending,
+            RECOMPUTE_JOB: learning.recompute_completions,
+            membership.NOTICES_JOB: membership.send_notices,
+        },
+        doctor_checks=[
+            doctor.check("Enrolments that meet completion but are not complete "
+                         "(user course)", learning.completions_owed,
+                         learning.recompute_completions),
+            doctor.check("Completions without a certificate (user course)",
+                         certificates.missing_certificates,
+                         certificates.issue_missing_certificates),
+        ],
     )
-    certificates.connect_signals()

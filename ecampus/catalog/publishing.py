@@ -15,11 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..jobs import enqueue
 from ..timeutil import utcnow
 from . import courseformat as cf
 from .models import Course, CourseFile, CourseText, MediaBlob, Module, ModuleText, ModuleVersion
 
 ADDED, CHANGED, RETIRED, UNCHANGED, SKIPPED = "added", "changed", "retired", "unchanged", "skipped"
+#: The job that completes enrolments a republish completed (learning.recompute_completions).
+RECOMPUTE_JOB = "learning.recompute"
 
 
 @dataclass
@@ -93,11 +96,20 @@ def retire_course(course: Course) -> CourseChange:
 
 
 def publish_course(parsed: cf.Course, *, source_hash: str | None = None) -> CourseChange:
-    """Bring one course's rows in line with its parsed folder, in one transaction."""
+    """Bring one course's rows in line with its parsed folder, in one transaction.
+
+    A changed course may have dropped the last module some learners were missing: the
+    same transaction queues RECOMPUTE_JOB, which completes them (and issues their
+    certificates) through learning, a feature publishing must not import.
+    """
     try:
         change = _publish(parsed)
         db.session.execute(update(Course).where(Course.slug == parsed.slug)
                            .values(source_hash=source_hash))
+        if change.outcome == CHANGED:
+            course_id = db.session.scalar(select(Course.id).where(Course.slug == parsed.slug))
+            enqueue(RECOMPUTE_JOB, {"course_id": course_id},
+                    key=f"{RECOMPUTE_JOB}:{course_id}")
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -1,24 +1,33 @@
 """Certificates: issued exactly once, rendered, verified by anyone, revoked or reissued.
 
-Each public function owns its transaction. What a certificate says is fixed when it is
-issued, and signed: the verification page, the PDF and the credential all read that record.
+Each public function owns its transaction, except `issue_on_completion`, which runs inside
+learning's completion transaction. What a certificate says is fixed when it is issued, and
+signed: the verification page, the PDF and the credential all read that record.
+
+Issuing never takes a number from max+1: the status-list index and the code are random, and
+their unique constraints decide a rare collision, retried in a SAVEPOINT; the unique
+(user, course, sequence) makes a second issue find the first. A random index also tells
+nobody when, or after whom, a certificate was issued.
 """
 
 from __future__ import annotations
 
 import calendar
 import copy
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..catalog.models import Course
 from ..extensions import db
+from ..jobs import enqueue
 from ..learning import services as learning
 from ..timeutil import utcnow
 from ..urls import public_url
@@ -28,7 +37,12 @@ from .pdf import CertificateDocument, render_certificate_pdf
 from .signing import published_keys, signing_key
 
 STATUS_LIST_LENGTH = 131_072
-ISSUE_RETRIES = 5
+#: Draws of a random status index and code before giving up; each collision is rare.
+ISSUE_ATTEMPTS = 20
+#: The job that issues a certificate whose issue failed in the completion's transaction.
+ISSUE_JOB = "certificates.issue"
+
+log = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
@@ -65,36 +79,118 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _next_status_index() -> int:
-    highest = db.session.scalar(select(func.max(Certificate.status_index)))
-    return 0 if highest is None else highest + 1
-
-
 def issue_certificate(user_id: int, course_id: int, *, sequence: int = 1) -> Certificate | None:
     """Issue the course's certificate to a learner once; later calls return the same one."""
     course = db.session.get(Course, course_id)
     if course is None or not course.certificate:
         return None
-    for _attempt in range(ISSUE_RETRIES):
-        existing = db.session.scalar(select(Certificate).where(
-            Certificate.user_id == user_id, Certificate.course_id == course_id,
-            Certificate.sequence == sequence))
-        if existing is not None:
-            return existing
-        certificate = _new_certificate(db.session.get(User, user_id), course, sequence)
-        db.session.add(certificate)
+    learning.lock_enrolment(user_id, course_id)
+    certificate, _created = _issue(user_id, course, sequence)
+    db.session.commit()
+    return certificate
+
+
+def issue_on_completion(*, user_id: int, course_id: int) -> None:
+    """Course completion handler: issue the certificate in the completion's own transaction.
+
+    Signing runs in a SAVEPOINT: if anything fails, only the certificate is undone, a
+    `certificates.issue` job is queued in the same transaction, and the completion commits;
+    the learner sees a normal page and the job (or `issue_missing_certificates`) issues it.
+    """
+    course = db.session.get(Course, course_id)
+    if course is None or not course.certificate:
+        return
+    try:
+        with db.session.begin_nested():
+            _issue(user_id, course, 1)
+    except Exception:  # noqa: BLE001 - any failure is retried by the job, never shown
+        log.exception("Certificate of user %s for course %s not issued; queued a retry",
+                      user_id, course_id)
+        enqueue(ISSUE_JOB, {"user_id": user_id, "course_id": course_id},
+                key=f"{ISSUE_JOB}:{user_id}:{course_id}")
+
+
+def issue_pending(user_id: int, course_id: int) -> Certificate | None:
+    """The `certificates.issue` job: issue a completed course's missing certificate (or find
+    the one issued meanwhile). Raises when it fails, so the queue retries with backoff."""
+    course = db.session.get(Course, course_id)
+    if course is None or not course.certificate:
+        return None
+    enrolment = learning.lock_enrolment(user_id, course_id)
+    if enrolment is None or enrolment.completed_at is None:
+        db.session.rollback()
+        return None
+    certificate, _created = _issue(user_id, course, 1)
+    db.session.commit()
+    return certificate
+
+
+def missing_certificates() -> list[tuple[int, int]]:
+    """(user_id, course_id) of every completion in a certificate course that has no
+    certificate: what `issue_missing_certificates` issues (and `ecampus doctor` lists)."""
+    course_ids = [course_id for course_id, settings in db.session.execute(
+        select(Course.id, Course.certificate)) if settings]
+    if not course_ids:
+        return []
+    completed = learning.completed_enrolments(course_ids).subquery()
+    return [tuple(row) for row in db.session.execute(
+        select(completed.c.user_id, completed.c.course_id).where(~exists().where(
+            Certificate.user_id == completed.c.user_id,
+            Certificate.course_id == completed.c.course_id))
+        .order_by(completed.c.course_id, completed.c.user_id))]
+
+
+def issue_missing_certificates() -> int:
+    """Issue the certificate of every completion in a certificate course that has none (a
+    signing failure whose job gave up); idempotent, returns how many it issued."""
+    count = 0
+    for user_id, course_id in missing_certificates():
+        course = db.session.get(Course, course_id)
         try:
+            learning.lock_enrolment(user_id, course_id)
+            _certificate, created = _issue(user_id, course, 1)
             db.session.commit()
-        except IntegrityError:
-            # Either a simultaneous completion issued it (found above next time round) or
-            # another certificate took the same status index or code: try again.
+        except Exception:  # noqa: BLE001 - one learner's failure must not stop the others
             db.session.rollback()
+            log.exception("Certificate of user %s for course %s still not issued",
+                          user_id, course_id)
             continue
-        return certificate
-    raise CertificateError("could not issue a certificate after several attempts")
+        count += created
+    return count
 
 
-def _new_certificate(user: User, course: Course, sequence: int) -> Certificate:
+def _existing(user_id: int, course_id: int, sequence: int) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id,
+        Certificate.sequence == sequence))
+
+
+def _issue(user_id: int, course: Course, sequence: int) -> tuple[Certificate, bool]:
+    """Sign and insert a certificate in the caller's transaction; (certificate, created).
+
+    One that already has this sequence is returned instead: the unique (user, course,
+    sequence) is the backstop when two transactions issue at once.
+    """
+    existing = _existing(user_id, course.id, sequence)
+    if existing is not None:
+        return existing, False
+    user = db.session.get(User, user_id)
+    key = signing_key()
+    for _attempt in range(ISSUE_ATTEMPTS):
+        certificate = _new_certificate(user, course, sequence, key)
+        try:
+            with db.session.begin_nested():
+                db.session.add(certificate)
+        except IntegrityError:
+            existing = _existing(user_id, course.id, sequence)
+            if existing is not None:
+                return existing, False
+            continue  # the random status index or code was taken: draw again
+        return certificate, True
+    raise CertificateError("no free status index or code after several draws")
+
+
+def _new_certificate(user: User, course: Course, sequence: int, key) -> Certificate:
     settings = course.certificate or {}
     language = user.language if user.language in course.languages else course.base_language
     text = course.text(language)
@@ -102,7 +198,7 @@ def _new_certificate(user: User, course: Course, sequence: int) -> Certificate:
     issued_on = now.date()
     months = settings.get("expires_after_months")
     expires_on = _add_months(issued_on, months) if months else None
-    index = _next_status_index()
+    index = secrets.randbelow(STATUS_LIST_LENGTH)
     code = codes.new_code()
     credential = vc.build_credential(
         issuer=issuer(), learner_email=user.email, learner_name=user.full_name,
@@ -113,7 +209,6 @@ def _new_certificate(user: User, course: Course, sequence: int) -> Certificate:
         valid_until=(datetime.combine(expires_on, time(), tzinfo=UTC) if expires_on else None),
         status_list_url=public_url("certificates.status_list"), status_index=index,
     )
-    key = signing_key()
     signed = vc.sign_credential(credential, key, verification_method(key.public_key()))
     return Certificate(
         code=code, user_id=user.id, course_id=course.id, sequence=sequence,
@@ -123,11 +218,6 @@ def _new_certificate(user: User, course: Course, sequence: int) -> Certificate:
         issued_on=issued_on, expires_on=expires_on, status=VALID, status_index=index,
         credential=signed,
     )
-
-
-def on_course_completed(_sender, *, user_id: int, course_id: int) -> None:
-    """Issue the certificate as soon as a course is complete."""
-    issue_certificate(user_id, course_id)
 
 
 @dataclass(frozen=True)
@@ -198,15 +288,24 @@ def reissue(code: str) -> Certificate:
     old = _by_exact_code(code)
     if old.status == REPLACED:
         raise CertificateError(_("This certificate was already replaced."))
+    # Claim the old certificate first: a second reissue of it waits here, then finds it taken.
+    claimed = db.session.execute(
+        update(Certificate).where(Certificate.id == old.id, Certificate.status != REPLACED)
+        .values(status=REPLACED)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise CertificateError(_("This certificate was already replaced."))
+    # The learner's certificates of the course are locked, then their highest sequence read
+    # by a later statement, so that it sees a reissue that committed while this one waited.
+    db.session.execute(select(Certificate.id).where(
+        Certificate.user_id == old.user_id, Certificate.course_id == old.course_id)
+        .with_for_update())
     highest = db.session.scalar(select(func.max(Certificate.sequence)).where(
         Certificate.user_id == old.user_id, Certificate.course_id == old.course_id))
-    new = issue_certificate(old.user_id, old.course_id, sequence=highest + 1)
-    changed = db.session.execute(
-        update(Certificate).where(Certificate.id == old.id, Certificate.status != REPLACED)
-        .values(status=REPLACED, replaced_by_id=new.id)).rowcount
+    new, _created = _issue(old.user_id, db.session.get(Course, old.course_id), highest + 1)
+    db.session.execute(update(Certificate).where(Certificate.id == old.id)
+                       .values(replaced_by_id=new.id))
     db.session.commit()
-    if changed != 1:
-        raise CertificateError(_("This certificate was already replaced."))
     return new
 
 
@@ -225,7 +324,9 @@ def status_list_credential() -> dict:
         issuer(), public_url("certificates.status_list"), revoked, STATUS_LIST_LENGTH,
         valid_from=utcnow().replace(microsecond=0, tzinfo=UTC))
     key = signing_key()
-    return vc.sign_credential(credential, key, verification_method(key.public_key()))
+    signed = vc.sign_credential(credential, key, verification_method(key.public_key()))
+    db.session.commit()  # the key's first use records it
+    return signed
 
 
 def changed_fields(presented: dict, original: dict, path: str = "") -> list[str]:
@@ -279,8 +380,13 @@ def dashboard_panel(user_id: int, entries) -> dict:
     rows = db.session.scalars(select(Certificate).where(
         Certificate.user_id == user_id, Certificate.course_id.in_(course_ids),
         Certificate.status != REPLACED))
-    return {c.course_id: Panel("certificates/_dashboard.html", {"certificate": c})
-            for c in rows}
+    panels = {c.course_id: Panel("certificates/_dashboard.html", {"certificate": c})
+              for c in rows}
+    for entry in entries:  # completed, certificate still being issued by its job
+        if (entry.progress.complete and entry.course.certificate
+                and entry.course.id not in panels):
+            panels[entry.course.id] = Panel("certificates/_pending.html", {})
+    return panels
 
 
 def codes_for(course_ids: list[int], user_ids) -> dict[tuple[int, int], str]:
@@ -296,8 +402,3 @@ def codes_for(course_ids: list[int], user_ids) -> dict[tuple[int, int], str]:
                Certificate.status != REPLACED)
     ).all()
     return {(r.user_id, r.course_id): r.code for r in rows}
-
-
-def connect_signals() -> None:
-    """Subscribe to course completions (once per process)."""
-    learning.course_completed.connect(on_course_completed)

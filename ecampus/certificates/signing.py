@@ -42,7 +42,8 @@ def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
 
 def signing_key() -> Ed25519PrivateKey:
     """The current private key: ECAMPUS_SIGNING_KEY (PEM), else the instance file, created
-    on first use. Its public half is recorded so every node can verify what it signed."""
+    on first use. Its public half is recorded, in the caller's transaction (the caller
+    commits), so every node can verify what it signed."""
     pem = os.environ.get(ENVIRONMENT_VARIABLE) or current_app.config.get("SIGNING_KEY_PEM")
     if pem:
         key = vc.private_key_from_pem(pem)
@@ -57,15 +58,15 @@ def signing_key() -> Ed25519PrivateKey:
 
 
 def _record_public_key(key: Ed25519PrivateKey) -> None:
+    """Record the key in the caller's transaction, which also holds what it signs: a
+    certificate is never committed without its key, and a rolled-back one records nothing.
+    (Committing here would commit the caller's half-done work, e.g. a course completion.)"""
     multikey = vc.public_multikey(key.public_key())
-    cache = current_app.extensions.setdefault("ecampus.recorded_keys", set())
-    if multikey in cache:
+    if db.session.scalar(select(SigningKey.id).where(SigningKey.public_multikey == multikey)):
         return
     insert_ignoring_duplicates(SigningKey.__table__,
                                {"public_multikey": multikey, "created_at": utcnow()},
                                conflict=["public_multikey"])
-    db.session.commit()
-    cache.add(multikey)
 
 
 def rotate_key() -> str:
@@ -78,9 +79,9 @@ def rotate_key() -> str:
     path.rename(retired)
     db.session.execute(update(SigningKey).where(SigningKey.public_multikey == old)
                        .values(retired_at=utcnow()))
+    new = vc.public_multikey(signing_key().public_key())
     db.session.commit()
-    current_app.extensions.pop("ecampus.recorded_keys", None)
-    return vc.public_multikey(signing_key().public_key())
+    return new
 
 
 def published_keys() -> dict[str, Ed25519PublicKey]:

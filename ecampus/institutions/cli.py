@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..mail import send_queued_mail_now
 from . import imports, membership
 from .csvfile import ENCODINGS, FileRejected
 from .models import Cohort
@@ -21,10 +22,7 @@ cohorts_cli = AppGroup("cohorts", help="Enrol cohorts from CSV files and mail th
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--apply", "apply_", is_flag=True, help="Apply the file; without it, preview.")
 @click.option("--encoding", type=click.Choice(ENCODINGS), default="auto", show_default=True)
-@click.option("--site-url", default=None,
-              help="This site's address for invitation links (default: ISSUER_URL).")
-def import_command(cohort_id: int, file: Path, apply_: bool, encoding: str,
-                   site_url: str | None):
+def import_command(cohort_id: int, file: Path, apply_: bool, encoding: str):
     """Preview a cohort CSV, and with --apply enrol its people, as the upload page does."""
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
@@ -40,39 +38,29 @@ def import_command(cohort_id: int, file: Path, apply_: bool, encoding: str,
     for problem in preview.problems:
         click.echo(problem.message, err=True)
     counts = preview.counts
-    click.echo(f"{file.name} ({record.encoding}): {counts['create']} new account(s), "
-               f"{counts['enrol']} existing account(s) to enrol, {counts['member']} "
-               f"already in the cohort.")
+    click.echo(f"{file.name} ({record.encoding}): {counts['invite']} to invite, "
+               f"{counts['enrol']} member(s) of the institution to enrol, "
+               f"{counts['invited']} already invited, {counts['member']} already in the cohort.")
     if preview.problems:
         raise click.ClickException("The file has errors; nothing was applied.")
     if not apply_:
         click.echo("Preview only: run again with --apply to enrol these people.")
         return
-    site_url = _site_url(site_url)
     outcome = imports.apply_import(cohort, record.id)
-    click.echo(f"Applied: {outcome.created} created and invited, {outcome.enrolled} "
-               f"enrolled, {outcome.unchanged} unchanged.")
-    _send(site_url, cohort.id)
+    click.echo(f"Applied: {outcome.invited} invited, {outcome.enrolled} enrolled, "
+               f"{outcome.already_invited} already invited, {outcome.unchanged} unchanged.")
+    _send(cohort.id)
 
 
-def _send(site_url: str, cohort_id: int | None) -> None:
-    with current_app.test_request_context("/", base_url=site_url):
-        sent, failed = membership.send_pending_notices(cohort_id=cohort_id)
-    click.echo(f"Mail sent: {sent}; could not be sent (left queued): {failed}.")
+def _send(cohort_id: int | None) -> None:
+    queued = membership.queue_notices(cohort_id=cohort_id)
+    db.session.commit()
+    sent, unsent = send_queued_mail_now()
+    click.echo(f"Mail queued: {queued}; sent: {sent}; still queued: {unsent}.")
 
 
 @cohorts_cli.command("send-notices")
-@click.option("--site-url", default=None,
-              help="This site's address for invitation links (default: ISSUER_URL).")
-def send_notices_command(site_url: str | None):
-    """Send invitations and enrolment notices still queued (after a stopped worker or a
-    mail server outage); safe to run from cron."""
-    _send(_site_url(site_url), None)
-
-
-def _site_url(given: str | None) -> str:
-    site_url = given or current_app.config.get("ISSUER_URL") or ""
-    if not site_url:
-        raise click.ClickException("Give --site-url (or set ECAMPUS_ISSUER_URL) so that "
-                                   "invitation links point at this site.")
-    return site_url
+def send_notices_command():
+    """Queue any invitation or enrolment notice still owed and send the mail queue now
+    (what `ecampus worker` does continuously); safe to run from cron."""
+    _send(None)

@@ -1,33 +1,35 @@
-"""Adding people to a cohort in bulk: accounts, memberships, enrolments and the mail owed.
+"""Putting people in a cohort in bulk: memberships, enrolments and the mail owed.
 
 Whatever the number of people, this runs a fixed handful of statements per thousand rows:
 no query per person. The caller owns the transaction, so a CSV import is all or nothing.
-Mail is queued in that transaction and sent after it, by `send_pending_notices`.
+The mail owed is recorded in that transaction with a job (`send_notices`) that writes it
+once it commits; the mail worker then sends it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from ..auth.models import Role, User
-from ..auth.services import INVITE, issue_token
+from ..auth.models import User
+from ..auth.services import INVITE, issue_tokens
 from ..catalog.models import Course
-from ..database import insert_ignoring_duplicates
+from ..database import insert_ignoring_duplicates, skip_locked_ids
 from ..extensions import db
+from ..jobs import enqueue
 from ..learning import services as learning
-from ..mail import send_mail
+from ..mail import Letter, queue_letters
 from ..timeutil import utcnow
 from ..urls import public_url
-from .csvfile import Person
 from .models import Cohort, CohortCourse, CohortMember, CohortNotice
 
 log = logging.getLogger(__name__)
@@ -35,38 +37,16 @@ log = logging.getLogger(__name__)
 #: Values per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
 CHUNK = 1000
 ENROLLED = "enrolled"
-
-
-@dataclass
-class Outcome:
-    """What adding people did."""
-
-    created: int = 0
-    enrolled: int = 0
-    unchanged: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"created": self.created, "enrolled": self.enrolled, "unchanged": self.unchanged}
+#: The job that writes a cohort's invitations and notices once the change owing them commits.
+NOTICES_JOB = "institutions.notices"
+#: Letters written per run of that job.
+NOTICES_BATCH = 1000
 
 
 def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     """Slices of `items`, so an IN (...) list never outgrows a driver's parameter limit."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def classify(cohort_id: int, emails: Iterable[str]) -> dict[str, tuple[int, bool]]:
-    """{email: (user_id, already a member)} for the addresses that have an account."""
-    found: dict[str, tuple[int, bool]] = {}
-    for chunk in chunks(sorted(set(emails))):
-        rows = db.session.execute(
-            select(User.id, User.email, CohortMember.id)
-            .outerjoin(CohortMember, and_(CohortMember.user_id == User.id,
-                                          CohortMember.cohort_id == cohort_id))
-            .where(User.email.in_(chunk))
-        ).all()
-        found.update({email: (user_id, member is not None) for user_id, email, member in rows})
-    return found
 
 
 def live_course_dues(cohort_id: int) -> dict[int, date | None]:
@@ -97,41 +77,34 @@ def enrol_members(user_ids: Sequence[int], dues: dict[int, date | None], *,
                 learning.set_due_dates(course_id, chunk, due_on)
 
 
-def add_people(cohort_id: int, people: Sequence[Person], *, default_language: str) -> Outcome:
-    """Create missing accounts, add everyone to the cohort, enrol the newcomers in its
-    courses and queue their mail; in bulk, without committing. Existing accounts are never
-    modified."""
+def join_cohort(cohort_id: int, members: Sequence[tuple[int, str | None]], *,
+                created: Collection[int] = (), invite: Collection[int] = (),
+                notify: bool = True) -> list[int]:
+    """Put accounts in a cohort, enrol the newcomers in its courses and queue their mail; in
+    bulk, without committing. `members` are (user_id, external_id) of people who belong to
+    the cohort's institution; `created` those whose account was made a moment ago, `invite`
+    older ones whose password was never chosen: both are mailed the invitation to choose it.
+    Returns the ids of those who were not in the cohort yet."""
     now = utcnow()
-    known = classify(cohort_id, (p.email for p in people))
-    user_ids = {email: user_id for email, (user_id, _member) in known.items()}
-    new = [p for p in people if p.email not in known]
-    created: set[int] = set()
-    for user_id, email in insert_ignoring_duplicates(User.__table__, [
-            {"email": p.email, "full_name": p.full_name, "password_hash": None,
-             "language": p.language or default_language, "role": Role.LEARNER.value,
-             "active": True, "created_at": now} for p in new],
-            conflict=["email"], returning=[User.id, User.email]):
-        user_ids[email] = user_id
-        created.add(user_id)
-    racing = [p.email for p in new if p.email not in user_ids]
-    for chunk in chunks(racing):  # accounts another request created meanwhile
-        user_ids.update({e: i for i, e in db.session.execute(
-            select(User.id, User.email).where(User.email.in_(chunk))).all()})
-
-    joining = [p for p in people if not known.get(p.email, (0, False))[1]]
     added = sorted(row[0] for row in insert_ignoring_duplicates(CohortMember.__table__, [
-        {"cohort_id": cohort_id, "user_id": user_ids[p.email], "external_id": p.external_id,
-         "added_at": now} for p in joining],
+        {"cohort_id": cohort_id, "user_id": user_id, "external_id": external_id,
+         "added_at": now} for user_id, external_id in members],
         conflict=["cohort_id", "user_id"], returning=[CohortMember.user_id]))
+    created, invite = set(created), set(invite)
     # An account created a moment ago cannot have enrolled itself in anything before.
     enrol_members(added, live_course_dues(cohort_id),
                   enrolled_before=[user_id for user_id in added if user_id not in created])
+    if not notify:
+        return added
     if added:
         db.session.execute(insert(CohortNotice), [
             {"cohort_id": cohort_id, "user_id": user_id, "created_at": now,
-             "kind": INVITE if user_id in created else ENROLLED} for user_id in added])
-    return Outcome(created=len(created), enrolled=len(added) - len(created),
-                   unchanged=len(people) - len(added))
+             "kind": INVITE if user_id in created or user_id in invite else ENROLLED}
+            for user_id in added])
+        # The letters are written by the worker: rendering 10,000 of them would keep the
+        # manager's request waiting for seconds. The notices and this job commit together.
+        enqueue(NOTICES_JOB, {"cohort_id": cohort_id}, key=f"{NOTICES_JOB}:{cohort_id}")
+    return added
 
 
 @dataclass(frozen=True)
@@ -157,88 +130,69 @@ def _letters(cohort_ids: set[int]) -> dict[int, _Letter]:
     return letters
 
 
-def send_pending_notices(*, cohort_id: int | None = None, user_id: int | None = None,
-                         batch: int = 100) -> tuple[int, int]:
-    """Mail queued invitations and enrolment notices; returns (sent, failed).
+def send_notices(cohort_id: int) -> int:
+    """The "institutions.notices" job: write the letters a cohort owes and queue them for the
+    mail worker, a batch per run, in one transaction each; returns how many were queued."""
+    queued = queue_notices(cohort_id=cohort_id, limit=NOTICES_BATCH)
+    if queued == NOTICES_BATCH:  # more may be left: another run, which a second worker may take
+        enqueue(NOTICES_JOB, {"cohort_id": cohort_id}, key=f"{NOTICES_JOB}:{cohort_id}")
+    db.session.commit()
+    return queued
 
-    Each batch is claimed with a conditional update before mailing, so two senders never
-    mail the same person twice. A failed mail goes back in the queue for the next run.
-    Invitation tokens are issued here, just before mailing: only their hashes are stored.
+
+def queue_notices(*, cohort_id: int | None = None, user_id: int | None = None,
+                  limit: int | None = None) -> int:
+    """Turn owed invitations and enrolment notices into queued mail in the caller's
+    transaction (at most `limit`); returns how many were queued.
+
+    Each notice is claimed with a conditional update (SKIP LOCKED on PostgreSQL), so two
+    transactions never queue the same one twice, and each message carries the notice's
+    key. Invitation tokens are issued here: only their hashes are stored with the account.
     """
-    sent = failed = 0
-    skip: list[int] = []
+    pending = select(CohortNotice.id).where(CohortNotice.sent_at.is_(None))
+    if cohort_id is not None:
+        pending = pending.where(CohortNotice.cohort_id == cohort_id)
+    if user_id is not None:
+        pending = pending.where(CohortNotice.user_id == user_id)
+    claim = (update(CohortNotice)
+             .where(CohortNotice.id.in_(skip_locked_ids(pending.order_by(CohortNotice.id)
+                                                        .limit(limit))),
+                    CohortNotice.sent_at.is_(None))
+             .values(sent_at=utcnow())
+             .returning(CohortNotice.id, CohortNotice.cohort_id, CohortNotice.user_id,
+                        CohortNotice.kind))
+    claimed = db.session.execute(claim.execution_options(synchronize_session=False)).all()
+    if not claimed:
+        return 0
+    users: dict[int, User] = {}
+    for chunk in chunks(sorted({c.user_id for c in claimed})):
+        users.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(chunk)))})
+    letters = _letters({c.cohort_id for c in claimed})
     lifetime = timedelta(days=current_app.config["INVITATION_DAYS"])
     site = current_app.config["SITE_NAME"]
-    while True:
-        pending = select(CohortNotice.id).where(CohortNotice.sent_at.is_(None),
-                                                CohortNotice.id.not_in(skip))
-        if cohort_id is not None:
-            pending = pending.where(CohortNotice.cohort_id == cohort_id)
-        if user_id is not None:
-            pending = pending.where(CohortNotice.user_id == user_id)
-        ids = db.session.scalars(pending.order_by(CohortNotice.id).limit(batch)).all()
-        if not ids:
-            return sent, failed
-        claimed = db.session.execute(
-            update(CohortNotice).where(CohortNotice.id.in_(ids), CohortNotice.sent_at.is_(None))
-            .values(sent_at=utcnow())
-            .returning(CohortNotice.id, CohortNotice.cohort_id, CohortNotice.user_id,
-                       CohortNotice.kind)).all()
-        users = {u.id: u for u in db.session.scalars(
-            select(User).where(User.id.in_([c.user_id for c in claimed])))}
-        tokens = {c.id: issue_token(users[c.user_id], INVITE, lifetime)
-                  for c in claimed if c.kind == INVITE}
-        mails = [(c.id, users[c.user_id].email, users[c.user_id].full_name,
-                  users[c.user_id].language, c.cohort_id, tokens.get(c.id)) for c in claimed]
-        letters = _letters({c.cohort_id for c in claimed})
-        db.session.commit()
-        for notice_id, email, name, language, notice_cohort, token in mails:
-            letter = letters[notice_cohort]
-            try:
-                with force_locale(language):
-                    _send(email, name, token, letter, language, site)
-                sent += 1
-            except Exception:
-                log.exception("Could not mail %s about cohort %s", email, notice_cohort)
-                failed += 1
-                skip.append(notice_id)
-                db.session.execute(update(CohortNotice).where(CohortNotice.id == notice_id)
-                                   .values(sent_at=None))
-                db.session.commit()
+    dashboard = public_url("learning.dashboard")
+    tokens = issue_tokens([c.user_id for c in claimed if c.kind == INVITE], INVITE, lifetime)
+    mail: list[Letter] = []
+    by_language = sorted(claimed, key=lambda c: users[c.user_id].language)
+    for language, notices in groupby(by_language, key=lambda c: users[c.user_id].language):
+        with force_locale(language):
+            for notice in notices:
+                token = tokens.get(notice.user_id) if notice.kind == INVITE else None
+                mail.append(_letter(notice.id, users[notice.user_id], token,
+                                    letters[notice.cohort_id], language, site, dashboard))
+    queue_letters(mail)
+    return len(mail)
 
 
-def _send(email: str, name: str, token: str | None, letter: _Letter, language: str,
-          site: str) -> None:
-    context = {"name": name, "cohort": letter.cohort, "institution": letter.institution,
-               "courses": letter.courses.get(language, ""), "site": site,
-               "days": current_app.config["INVITATION_DAYS"]}
+def _letter(notice_id: int, user: User, token: str | None, letter: _Letter, language: str,
+            site: str, dashboard: str) -> Letter:
+    context = {"name": user.full_name, "cohort": letter.cohort,
+               "institution": letter.institution, "courses": letter.courses.get(language, ""),
+               "site": site, "days": current_app.config["INVITATION_DAYS"]}
+    key = f"cohort-notice:{notice_id}"
     if token:
         link = public_url("auth.accept_invitation", token=token)
-        send_mail(email, _("You are invited to %(site)s", site=site),
-                  render_template("institutions/email/invitation.txt", link=link, **context))
-    else:
-        link = public_url("learning.dashboard")
-        send_mail(email, _("New courses for you on %(site)s", site=site),
-                  render_template("institutions/email/enrolled.txt", link=link, **context))
-
-
-def send_after_response(response, cohort_id: int):
-    """Mail a cohort's queued notices once the page has gone to the manager's browser.
-
-    A large import then never keeps the manager waiting. If the worker stops half-way,
-    what is left stays queued for `ecampus cohorts send-notices`.
-    """
-    app = current_app._get_current_object()
-    base_url = request.url_root
-
-    def send() -> None:
-        with app.test_request_context("/", base_url=base_url):
-            try:
-                send_pending_notices(cohort_id=cohort_id)
-            except Exception:
-                log.exception("Sending the notices of cohort %s stopped", cohort_id)
-            finally:
-                db.session.remove()
-
-    response.call_on_close(send)
-    return response
+        return Letter(user.email, _("You are invited to %(site)s", site=site), render_template(
+            "institutions/email/invitation.txt", link=link, **context), key)
+    return Letter(user.email, _("New courses for you on %(site)s", site=site), render_template(
+        "institutions/email/enrolled.txt", link=dashboard, **context), key)

@@ -1,7 +1,15 @@
-"""Enrolment and progress. Each public function owns its transaction.
+"""Enrolment and progress. Each public function owns its transaction, except those that
+say the caller commits.
 
 Progress is always computed from the course's live modules (current version, not retired),
 while completions are keyed on the stable module, so a changed module stays completed.
+
+Completing a course is a fact derived from the data, decided by the database: every change
+that can complete an enrolment first locks that enrolment's row (see `lock_enrolment`), then
+one conditional UPDATE sets `completed_at` only if it is still empty and no live required
+module is left without a completion. Whatever the order or concurrency of lesson marks, quiz
+passes and republishes, an enrolment is completed exactly once, and the handlers listed in
+`Features.course_completion_handlers` (the certificate) run in that same transaction.
 """
 
 from __future__ import annotations
@@ -10,20 +18,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import aliased, selectinload
 
 from ..catalog.models import Course, Module
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Enrolment, ModuleCompletion
-
-signals = Namespace()
-#: Sent after a learner's enrolment becomes complete: sender=None, user_id, course_id.
-course_completed = signals.signal("course-completed")
 
 
 class LearningError(Exception):
@@ -115,32 +118,132 @@ def mark_done(user_id: int, module: Module) -> Progress:
 
 
 def complete_module(user_id: int, module: Module) -> Progress:
-    """Record a completed module and complete the course when it was the last one."""
-    enrolment = get_enrolment(user_id, module.course_id)
-    if enrolment is None or not enrolment.active:
-        raise NotEnrolled(_("Enrol in the course to record your progress."))
+    """Record a completed module, and the course when it was the last one, in one commit."""
+    try:
+        progress = record_completion(user_id, module)
+    except LearningError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return progress
+
+
+def record_completion(user_id: int, module: Module) -> Progress:
+    """Record a completed module in the caller's transaction, completing the course (and
+    running its completion handlers) when nothing required is left; the caller commits.
+
+    A quiz pass calls this so that its grade, the module, the course and the certificate
+    commit together. Twice is harmless. Raises before writing anything when the learner is
+    not enrolled or the module is retired.
+    """
     if module.retired_at is not None:
         raise LearningError(_("This module is no longer part of the course."))
+    enrolment = lock_enrolment(user_id, module.course_id, active_only=True)
+    if enrolment is None:
+        raise NotEnrolled(_("Enrol in the course to record your progress."))
     insert_ignoring_duplicates(
         ModuleCompletion.__table__,
         {"user_id": user_id, "module_id": module.id, "version_id": module.current_version_id,
          "completed_at": utcnow()},
         conflict=["user_id", "module_id"],
     )
-    progress = course_progress(user_id, module.course_id)
-    newly_complete = False
-    if progress.done == progress.total and enrolment.completed_at is None:
-        now = utcnow()
-        # Conditional update: two simultaneous last completions complete the course once.
-        newly_complete = db.session.execute(
-            update(Enrolment).where(Enrolment.id == enrolment.id,
-                                    Enrolment.completed_at.is_(None)).values(completed_at=now)
-        ).rowcount == 1
-        progress = Progress(progress.done, progress.total, now)
-    db.session.commit()
-    if newly_complete:
-        course_completed.send(None, user_id=user_id, course_id=module.course_id)
-    return progress
+    _complete_if_done(enrolment)
+    return course_progress(user_id, module.course_id)
+
+
+def lock_enrolment(user_id: int, course_id: int, *,
+                   active_only: bool = False) -> Enrolment | None:
+    """Hold a learner's enrolment until the caller's transaction ends, so that whatever can
+    complete it (and what follows: the certificate) happens one transaction at a time.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE); later statements of the transaction
+    then see every completion committed before the lock was granted. SQLite has no row
+    locks, and its driver opens a transaction (BEGIN DEFERRED) at the first write, not at a
+    read: a no-op UPDATE of the row therefore makes this transaction take the database's
+    write lock before it reads anything, waiting for it (busy timeout) instead of failing.
+    """
+    where = [Enrolment.user_id == user_id, Enrolment.course_id == course_id]
+    if active_only:
+        where.append(Enrolment.active.is_(True))
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Enrolment).where(*where)
+                           .values(completed_at=Enrolment.completed_at)
+                           .execution_options(synchronize_session=False))
+    return db.session.scalar(select(Enrolment).where(*where).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _meets_completion():
+    """SQL condition on an enrolment: its course is live, the learner has completed at least
+    one of its live modules, and none of its live required modules is left undone."""
+    live = aliased(Module)
+    some_done = exists().where(
+        ModuleCompletion.module_id == live.id, ModuleCompletion.user_id == Enrolment.user_id,
+        live.course_id == Enrolment.course_id, live.retired_at.is_(None),
+    ).correlate(Enrolment)
+    done = exists().where(
+        ModuleCompletion.module_id == Module.id, ModuleCompletion.user_id == Enrolment.user_id,
+    ).correlate(Enrolment, Module)
+    required_left = exists().where(
+        Module.course_id == Enrolment.course_id, Module.required.is_(True),
+        Module.retired_at.is_(None), ~done,
+    ).correlate(Enrolment)
+    course_live = exists().where(
+        Course.id == Enrolment.course_id, Course.retired_at.is_(None)).correlate(Enrolment)
+    return and_(course_live, some_done, ~required_left)
+
+
+def _complete_if_done(enrolment: Enrolment) -> bool:
+    """Complete a locked enrolment once, if it meets completion, and run the completion
+    handlers in the same transaction; True when this call completed it."""
+    user_id, course_id = enrolment.user_id, enrolment.course_id
+    completed = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None),
+               _meets_completion())
+        .values(completed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(enrolment)
+    if completed:
+        from ..features import features  # the wiring module knows every feature: import late
+
+        for handler in features().course_completion_handlers:
+            handler(user_id=user_id, course_id=course_id)
+    return completed
+
+
+def completions_owed(course_id: int | None = None) -> list[tuple[int, int]]:
+    """(user_id, course_id) of every enrolment that meets completion but is not recorded
+    complete: what `recompute_completions` would complete (and `ecampus doctor` lists)."""
+    statement = select(Enrolment.user_id, Enrolment.course_id).where(
+        Enrolment.completed_at.is_(None), _meets_completion())
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    return [tuple(row) for row in db.session.execute(statement.order_by(Enrolment.id))]
+
+
+def recompute_completions(course_id: int | None = None) -> int:
+    """Complete every enrolment (active or not) that meets completion but is not recorded
+    complete, e.g. after a republish retired its last missing module; returns how many.
+
+    Idempotent; each enrolment is locked, re-checked and committed on its own, so it is safe
+    beside learners completing modules at the same moment.
+    """
+    count = 0
+    for user_id, enrolled_course_id in completions_owed(course_id):
+        enrolment = lock_enrolment(user_id, enrolled_course_id)
+        if enrolment is not None and _complete_if_done(enrolment):
+            count += 1
+        db.session.commit()
+    return count
+
+
+def completed_enrolments(course_ids: list[int]):
+    """A SELECT of (user_id, course_id) of the completed enrolments in these courses, for
+    another feature to filter in SQL (certificates looks for completions without one)."""
+    return select(Enrolment.user_id, Enrolment.course_id).where(
+        Enrolment.course_id.in_(course_ids), Enrolment.completed_at.is_not(None))
 
 
 def course_progress(user_id: int, course_id: int) -> Progress:

@@ -48,9 +48,6 @@ def certificate_of(app, user_id) -> Certificate | None:
 def _keys_in_test_instance(app, tmp_path, monkeypatch):
     """Each test signs with its own fresh key, in its own instance folder."""
     monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
-    app.extensions.pop("ecampus.recorded_keys", None)
-    yield
-    app.extensions.pop("ecampus.recorded_keys", None)
 
 
 @pytest.fixture

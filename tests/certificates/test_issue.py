@@ -99,3 +99,72 @@ def test_dashboard_links_to_pdf_credential_and_verification(client, earned):
     assert f"/certificates/{earned.code}.pdf" in page
     assert f"/certificates/{earned.code}.json" in page
     assert f"/verify/{earned.code}" in page
+
+
+def _course_id(app) -> int:
+    with app.app_context():
+        from ecampus.catalog.models import Course
+
+        return db.session.scalar(select(Course.id))
+
+
+def test_a_taken_status_index_is_drawn_again(app, earned, make_user, monkeypatch):
+    other = make_user()
+    draws = iter([earned.status_index, earned.status_index, 77])
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _n: next(draws))
+    with app.app_context():
+        certificate = services.issue_certificate(other.id, earned.course_id)
+        assert certificate.status_index == 77
+        assert services.verify_document(certificate.credential)[0].ok
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 2
+
+
+def test_reissue_takes_the_next_sequence_and_a_new_index(app, earned):
+    with app.app_context():
+        new = services.reissue(earned.code)
+        old = db.session.scalar(select(Certificate).where(Certificate.code == earned.code))
+        assert (new.sequence, old.status, old.replaced_by_id) == (2, "replaced", new.id)
+        assert new.status_index != old.status_index and new.code != old.code
+        assert services.verify_document(new.credential)[0].ok
+
+
+def test_issue_pending_waits_for_the_completion(app, client, learner, tmp_path):
+    certified_course(tmp_path)
+    publish(app, tmp_path)
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/certified-course/enrol")
+    client.submit("/learning/courses/certified-course/one/done")
+    with app.app_context():
+        assert services.issue_pending(user_id=learner.id, course_id=_course_id(app)) is None
+        assert services.missing_certificates() == []
+    assert certificate_of(app, learner.id) is None
+
+
+def test_issue_pending_finds_the_certificate_already_issued(app, earned, learner):
+    with app.app_context():
+        again = services.issue_pending(user_id=learner.id, course_id=earned.course_id)
+        assert again.id == earned.id
+        assert services.missing_certificates() == []
+        assert services.issue_missing_certificates() == 0
+
+
+def test_failed_signing_records_no_key_and_the_later_issue_verifies(app, client, learner,
+                                                                   tmp_path, monkeypatch):
+    from ecampus.certificates.models import SigningKey
+
+    certified_course(tmp_path)
+    publish(app, tmp_path)
+    client.sign_in(learner.email)
+    with monkeypatch.context() as patch:
+        patch.setattr(services.vc, "sign_credential", _broken_signer)
+        complete(client)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 0
+        assert services.missing_certificates() == [(learner.id, _course_id(app))]
+        assert services.issue_missing_certificates() == 1
+        certificate = db.session.scalar(select(Certificate))
+        assert services.verify_document(certificate.credential)[0].ok
+
+
+def _broken_signer(*_args, **_kwargs):
+    raise RuntimeError("signing failed")

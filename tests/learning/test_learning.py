@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
@@ -115,25 +117,28 @@ def test_completing_every_required_module_completes_the_course(app, client, cour
     assert _enrolment(app, learner).completed_at is not None
 
 
-def test_course_completed_signal_fires_once(app, course, learner):
-    fired = []
+def test_completion_handlers_run_once_inside_the_completion(app, course, learner,
+                                                             monkeypatch):
+    calls = []
 
-    def receiver(sender, **data):
-        fired.append(data)
+    def handler(*, user_id, course_id):
+        # Runs before the commit: the completion is already visible to its own transaction.
+        enrolment = services.get_enrolment(user_id, course_id)
+        calls.append((user_id, course_id, enrolment.completed_at is not None))
 
-    services.course_completed.connect(receiver)
-    try:
-        with app.app_context():
-            course_row = db.session.scalar(select(Course).where(Course.slug == "migration-basics"))
-            services.enrol(learner.id, course_row)
-            modules = db.session.scalars(select(Module).where(
-                Module.course_id == course_row.id).order_by(Module.position)).all()
-            for module in modules:
-                services.mark_done(learner.id, module)
-                services.mark_done(learner.id, module)
-    finally:
-        services.course_completed.disconnect(receiver)
-    assert fired == [{"user_id": learner.id, "course_id": fired[0]["course_id"]}]
+    wiring = app.extensions["ecampus.features"]
+    monkeypatch.setitem(app.extensions, "ecampus.features",
+                        dataclasses.replace(wiring, course_completion_handlers=[handler]))
+    with app.app_context():
+        course_row = db.session.scalar(select(Course).where(Course.slug == "migration-basics"))
+        course_id = course_row.id
+        services.enrol(learner.id, course_row)
+        modules = db.session.scalars(select(Module).where(
+            Module.course_id == course_id).order_by(Module.position)).all()
+        for module in modules:
+            services.mark_done(learner.id, module)
+            services.mark_done(learner.id, module)
+    assert calls == [(learner.id, course_id, True)]
 
 
 def test_optional_modules_do_not_count(app, client, tmp_path, learner):
@@ -251,3 +256,50 @@ def test_lesson_page_and_dashboard_run_a_fixed_number_of_queries(app, client, tm
     large_dashboard = count_page_queries(app, client, "/learning/")
     assert small_lesson == large_lesson
     assert small_dashboard == large_dashboard
+
+
+def test_recompute_completes_what_a_republish_completed_once(app, client, course, learner,
+                                                             make_user):
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/migration-basics/enrol")
+    client.submit("/learning/courses/migration-basics/lesson-1/done")
+    client.submit("/learning/courses/migration-basics/lesson-2/done")
+    beginner = make_user()
+    other = app.test_client()
+    other.sign_in(beginner.email)
+    other.submit("/learning/courses/migration-basics/enrol")
+    (course / "migration-basics" / "03-lesson-3.md").unlink()
+    publish(app, course)
+    with app.app_context():
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == "migration-basics"))
+        assert services.completions_owed() == [(learner.id, course_id)]
+        assert services.recompute_completions(course_id) == 1
+        assert services.recompute_completions() == 0
+        assert services.completions_owed() == []
+    assert _enrolment(app, learner).completed_at is not None
+    assert _enrolment(app, beginner).completed_at is None
+
+
+def test_a_retired_course_completes_nobody(app, client, course, learner):
+    import shutil
+
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/migration-basics/enrol")
+    client.submit("/learning/courses/migration-basics/lesson-1/done")
+    shutil.rmtree(course / "migration-basics")
+    publish(app, course)
+    with app.app_context():
+        assert services.completions_owed() == []
+        assert services.recompute_completions() == 0
+    assert _enrolment(app, learner).completed_at is None
+
+
+def test_completing_a_module_after_leaving_changes_nothing(app, course, learner):
+    with app.app_context():
+        course_row = db.session.scalar(select(Course).where(Course.slug == "migration-basics"))
+        services.enrol(learner.id, course_row)
+        services.leave(learner.id, course_row)
+        module = db.session.scalar(select(Module).where(Module.course_id == course_row.id))
+        with pytest.raises(services.NotEnrolled):
+            services.complete_module(learner.id, module)
+        assert db.session.scalars(select(ModuleCompletion)).all() == []
