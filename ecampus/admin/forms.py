@@ -18,3 +18,7 @@ ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items
 class RoleForm(FlaskForm):
     user_id = HiddenField(validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class EndSessionsForm(FlaskForm):
+    """A button: sign the account out on every device (CSRF token only)."""

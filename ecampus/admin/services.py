@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from ..auth import services as accounts
 from ..auth.models import Role, User
 from ..extensions import db
 
@@ -40,4 +41,13 @@ def set_role(acting: User, user_id: int, role: str) -> User:
         raise AdminError(_("You cannot remove your own administrator role."))
     user.role = role
     db.session.commit()
+    return user
+
+
+def end_sessions(user_id: int) -> User:
+    """Sign an account out on every device, e.g. after a lost laptop or a suspected theft."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AdminError(_("That account does not exist."))
+    accounts.end_all_sessions(user.id)
     return user

@@ -89,3 +89,7 @@ class ResetRequestForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = _password(_l("New password (at least 10 characters)"))
     confirm = _confirm(_l("Repeat the new password"))
+
+
+class ConfirmSignupForm(FlaskForm):
+    """Only a button: a mail scanner opening the link must not create the account."""

@@ -1,4 +1,4 @@
-"""User accounts and the single-use tokens mailed to them."""
+"""User accounts, their signed-in sessions, pending sign-ups and the tokens mailed to them."""
 
 from __future__ import annotations
 
@@ -44,9 +44,20 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    #: The secret of the session this request is signed in with (never stored in clear).
+    session_token = None
+    #: The row of that session, so a password change can keep it and end the others.
+    session_id = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login asks this on every request
         return self.active
+
+    def get_id(self) -> str:
+        """Both the session and the "remember me" cookie name the account and one session."""
+        if not self.session_token:
+            raise RuntimeError("sign in through auth.services.start_session, not login_user")
+        return f"{self.id}:{self.session_token}"
 
     def has_role(self, *roles: str) -> bool:
         """Admins may do everything another role may."""
@@ -70,3 +81,33 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """One signed-in browser: ended on sign-out, password change or reset, or by an admin."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SignupRequest(db.Model):
+    """A sign-up waiting for its address to be confirmed; no account exists until then."""
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -9,19 +9,24 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import queue_mail
 from ..timeutil import utcnow
 from ..urls import public_url
-from .models import AccountToken, Role, User, normalise_email
+from . import throttle
+from .models import AccountToken, Role, SignupRequest, User, UserSession, normalise_email
 
 MIN_PASSWORD_LENGTH = 10
 RESET = "reset"
 INVITE = "invite"
+#: Tokens that set a password: any password change makes the outstanding ones useless.
+PASSWORD_TOKENS = (RESET, INVITE)
+#: A session's last_seen_at is written at most this often, not on every request.
+SEEN_EVERY = timedelta(minutes=5)
 # A real hash to compare against when the address is unknown, so timing reveals nothing.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
 
@@ -97,6 +102,22 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def attempt_sign_in(email: str, password: str, *, known_device: bool) -> tuple[User | None, int]:
+    """The matching user, or None and how many seconds the account must now wait (0: none).
+
+    An account that keeps failing from anywhere waits longer and longer, but a browser that
+    signed in to it before is never held back, so guessing cannot lock the owner out.
+    """
+    wait = 0 if known_device else throttle.wait_seconds(email)
+    if wait:
+        return None, wait
+    user = authenticate(email, password)
+    if user is not None:
+        throttle.clear(email)
+        return user, 0
+    return None, 0 if known_device else throttle.record_failure(email)
+
+
 def update_profile(user: User, *, full_name: str, language: str) -> None:
     """Change how the user is named on certificates and which language they read."""
     user.full_name = full_name.strip()
@@ -105,12 +126,79 @@ def update_profile(user: User, *, full_name: str, language: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """A signed-in user proves they know the old password before setting a new one."""
+    """Set a new password after proving the old one; every other session of the account ends."""
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise WrongPassword(_("Your current password is not correct."))
     check_password_strength(new)
     user.password_hash = _hash(new)
+    _end_sessions(user.id, keep=user.session_id)
+    _spend_password_tokens(user.id)
     db.session.commit()
+
+
+def start_session(user: User, user_agent: str = "") -> None:
+    """Record a new signed-in session for this browser; its secret goes into the cookies."""
+    token = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, token_hash=_token_hash(token),
+                      user_agent=(user_agent or "").replace("\x00", "")[:200])
+    db.session.add(row)
+    db.session.commit()
+    user.session_token, user.session_id = token, row.id
+
+
+def load_session_user(cookie_id: str) -> User | None:
+    """The user of a live session named by a cookie ("<user id>:<token>"), else None."""
+    user_id, _sep, token = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or not token or len(user_id) > 18:
+        return None
+    found = db.session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(
+            User.id == int(user_id), UserSession.token_hash == _token_hash(token),
+            UserSession.ended_at.is_(None),
+        )
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    user.session_token, user.session_id = token, row.id
+    now = utcnow()
+    if row.last_seen_at < now - SEEN_EVERY:
+        db.session.execute(update(UserSession).where(UserSession.id == row.id)
+                           .values(last_seen_at=now))
+        db.session.commit()
+    return user
+
+
+def end_session(user: User) -> None:
+    """Sign-out: the cookies of this session are worthless from now on, even if copied."""
+    if user.session_id is not None:
+        db.session.execute(update(UserSession).where(
+            UserSession.id == user.session_id, UserSession.ended_at.is_(None)
+        ).values(ended_at=utcnow()))
+        db.session.commit()
+
+
+def end_all_sessions(user_id: int) -> int:
+    """Sign an account out everywhere (an admin's decision); how many sessions ended."""
+    ended = _end_sessions(user_id)
+    db.session.commit()
+    return ended
+
+
+def _end_sessions(user_id: int, keep: int | None = None) -> int:
+    condition = [UserSession.user_id == user_id, UserSession.ended_at.is_(None)]
+    if keep is not None:
+        condition.append(UserSession.id != keep)
+    return db.session.execute(
+        update(UserSession).where(*condition).values(ended_at=utcnow())
+    ).rowcount
+
+
+def _spend_password_tokens(user_id: int) -> None:
+    db.session.execute(update(AccountToken).where(
+        AccountToken.user_id == user_id, AccountToken.purpose.in_(PASSWORD_TOKENS),
+        AccountToken.used_at.is_(None),
+    ).values(used_at=utcnow()))
 
 
 def _token_hash(token: str) -> str:
@@ -127,6 +215,28 @@ def issue_token(user: User, purpose: str, lifetime: timedelta) -> str:
     return token
 
 
+def issue_tokens(user_ids: list[int], purpose: str, lifetime: timedelta) -> dict[int, str]:
+    """`issue_token` for many accounts in one INSERT (caller commits): {user_id: secret}."""
+    tokens = {user_id: secrets.token_urlsafe(32) for user_id in user_ids}
+    expires_at = utcnow() + lifetime
+    if tokens:
+        db.session.execute(insert(AccountToken), [
+            {"user_id": user_id, "purpose": purpose, "token_hash": _token_hash(token),
+             "created_at": utcnow(), "expires_at": expires_at}
+            for user_id, token in tokens.items()])
+    return tokens
+
+
+def revoke_tokens(user_ids: list[int], purpose: str) -> None:
+    """Make the outstanding tokens of these accounts for `purpose` useless (caller commits),
+    so only a link sent afterwards works."""
+    for start in range(0, len(user_ids), 1000):
+        db.session.execute(update(AccountToken).where(
+            AccountToken.user_id.in_(user_ids[start:start + 1000]),
+            AccountToken.purpose == purpose, AccountToken.used_at.is_(None),
+        ).values(used_at=utcnow()))
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; say nothing either way."""
     user = find_user_by_email(email)
@@ -134,14 +244,14 @@ def request_password_reset(email: str) -> None:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = issue_token(user, RESET, timedelta(hours=hours))
-    db.session.commit()
     link = public_url("auth.reset_password", token=token)
     with force_locale(user.language):
-        send_mail(
+        queue_mail(
             user.email,
             _("Reset your E-Campus password"),
             render_template("auth/email/reset.txt", user=user, link=link, hours=hours),
         )
+    db.session.commit()
 
 
 def peek_token(token: str, purpose: str) -> AccountToken:
@@ -175,5 +285,77 @@ def set_password_with_token(token: str, purpose: str, new_password: str) -> User
         raise InvalidToken(_("This link has already been used. Ask for a new one."))
     user = row.user
     user.password_hash = _hash(new_password)
+    _end_sessions(user.id)
+    _spend_password_tokens(user.id)
     db.session.commit()
+    throttle.clear(user.email)
+    return user
+
+
+def request_signup(email: str, full_name: str, password: str, language: str) -> None:
+    """Mail a confirmation link, or a "you already have an account" note: the page is the same.
+
+    The password is hashed in both cases, so the answer takes as long either way.
+    """
+    check_password_strength(password)
+    email = normalise_email(email)
+    password_hash = _hash(password)
+    user = find_user_by_email(email)
+    if user is not None:
+        with force_locale(user.language):
+            queue_mail(email, _("You already have an E-Campus account"),
+                       render_template("auth/email/signup_existing.txt", user=user,
+                                       login=public_url("auth.login"),
+                                       reset=public_url("auth.request_reset")))
+        db.session.commit()
+        return
+    hours = current_app.config["SIGNUP_CONFIRM_HOURS"]
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignupRequest(
+        email=email, full_name=full_name.strip(), language=language, password_hash=password_hash,
+        token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours),
+    ))
+    with force_locale(language):
+        queue_mail(email, _("Confirm your E-Campus account"),
+                   render_template("auth/email/signup_confirm.txt", name=full_name.strip(),
+                                   link=public_url("auth.confirm_signup", token=token),
+                                   hours=hours))
+    db.session.commit()
+
+
+def peek_signup(token: str) -> SignupRequest:
+    """The pending sign-up a confirmation link names, or InvalidToken saying why not."""
+    row = db.session.scalar(
+        select(SignupRequest).where(SignupRequest.token_hash == _token_hash(token or ""))
+    )
+    if row is None:
+        raise InvalidToken(_("This link is not valid. Create your account again."))
+    if row.used_at is not None:
+        raise InvalidToken(_("This link has already been used. Sign in with your address and "
+                             "password."))
+    if row.expires_at < utcnow():
+        raise InvalidToken(_("This link has expired. Create your account again."))
+    return row
+
+
+def confirm_signup(token: str) -> User:
+    """Create the account a confirmation link stands for; the link works once."""
+    row = peek_signup(token)
+    claimed = db.session.execute(
+        update(SignupRequest).where(SignupRequest.id == row.id, SignupRequest.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InvalidToken(_("This link has already been used. Sign in with your address and "
+                             "password."))
+    user = User(email=row.email, full_name=row.full_name, language=row.language,
+                role=Role.LEARNER.value, password_hash=row.password_hash)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken(_("An account with this address already exists. Sign in, or reset "
+                           "your password if you have forgotten it.")) from None
     return user

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+
 from flask import (
     Blueprint,
     current_app,
@@ -14,13 +17,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from ..security import safe_next_url
-from . import services
+from . import services, throttle
 from .forms import (
     ChangePasswordForm,
+    ConfirmSignupForm,
     LoginForm,
     ProfileForm,
     ResetRequestForm,
@@ -37,20 +42,63 @@ login_manager.login_message_category = "warning"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(cookie_id: str):
+    return services.load_session_user(cookie_id)
 
 
-def _account_key() -> str:
-    """Rate-limit key for the address being tried, whoever tries it."""
-    return "login:" + normalise_email(request.form.get("email", ""))
+@bp.record_once
+def _warn_about_memory_counters(state) -> None:
+    app = state.app
+    if (app.config["ENV_NAME"] == "production"
+            and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://")):
+        app.logger.warning(
+            "Sign-in limits are counted in this process's memory: with more than one worker "
+            "or node each counts alone. Set ECAMPUS_RATELIMIT_STORAGE=redis://host:6379/0."
+        )
+
+
+def _email_digest() -> str:
+    email = normalise_email(request.form.get("email", ""))
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _pair_key() -> str:
+    """Rate-limit key for one address trying one account."""
+    return f"login-pair:{get_remote_address()}:{_email_digest()}"
 
 
 def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _sent(response) -> bool:
+    return response.status_code == 302
+
+
+def _sign_in(user: User, target: str, *, remember: bool = False, message: str | None = None):
+    """Start a new server-side session in a fresh Flask session and remember the device."""
+    if current_user.is_authenticated:
+        services.end_session(current_user._get_current_object())
+    services.start_session(user, request.user_agent.string)
+    session.clear()  # a new session for a new sign-in: nothing carried over from before
+    if not remember:
+        session["_remember"] = "clear"
+    login_user(user, remember=remember)
+    session["lang"] = user.language
+    if message:
+        flash(message, "success")
+    response = redirect(target)
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        throttle.known_device_cookie(request.cookies.get(throttle.DEVICE_COOKIE), user.email),
+        max_age=throttle.DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMITS"], methods=["POST"], deduct_when=_sent)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -59,35 +107,63 @@ def signup():
         form.language.data = session.get("lang") or _current_language()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
-                form.email.data, form.full_name.data, form.password.data,
-                language=form.language.data,
-            )
+            services.request_signup(form.email.data, form.full_name.data, form.password.data,
+                                    form.language.data)
         except services.AccountError as error:
-            form.email.errors.append(str(error))
+            form.password.errors.append(str(error))
         else:
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
-            return redirect(url_for("main.home"))
+            return redirect(url_for("auth.signup_sent"))
     return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signup/sent")
+def signup_sent():
+    return render_template("auth/signup_sent.html",
+                           hours=current_app.config["SIGNUP_CONFIRM_HOURS"])
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    again = url_for("auth.signup"), _("Create an account")
+    try:
+        pending = services.peek_signup(token)
+    except services.InvalidToken as error:
+        return render_template("auth/token_invalid.html", reason=str(error), again=again), 410
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_signup(token)
+        except services.InvalidToken as error:
+            return render_template("auth/token_invalid.html", reason=str(error),
+                                   again=again), 410
+        except services.EmailTaken as error:
+            return render_template("auth/token_invalid.html", reason=str(error),
+                                   again=(url_for("auth.login"), _("Sign in"))), 409
+        return _sign_in(user, url_for("main.home"), message=_(
+            "Welcome, %(name)s. Your account is ready.", name=user.full_name))
+    return render_template("auth/confirm_signup.html", form=form, pending=pending)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ADDRESS"], methods=["POST"],
                deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMITS_PER_PAIR"], methods=["POST"],
+               key_func=_pair_key, deduct_when=_failed)
 def login():
     next_url = safe_next_url(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        known = throttle.device_knows(request.cookies.get(throttle.DEVICE_COOKIE),
+                                      form.email.data)
+        user, wait = services.attempt_sign_in(form.email.data, form.password.data,
+                                              known_device=known)
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.language
-            return redirect(next_url or url_for("main.home"))
+            return _sign_in(user, next_url or url_for("main.home"), remember=form.remember.data)
+        if wait:
+            return render_template("auth/login.html", form=form,
+                                   wait_minutes=math.ceil(wait / 60)), 429
         # Same words whether the address exists or not.
         flash(_("The email address or password is not correct."), "error")
     return render_template("auth/login.html", form=form)
@@ -95,6 +171,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.end_session(current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.home"))
@@ -119,7 +197,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data, form.password.data)
+            services.change_password(current_user._get_current_object(), form.current.data,
+                                     form.password.data)
         except services.AccountError as error:
             form.current.errors.append(str(error))
         else:
@@ -165,10 +244,8 @@ def _set_password(token: str, purpose: str, template: str):
         except services.AccountError as error:
             form.password.errors.append(str(error))
         else:
-            logout_user()
-            login_user(user)
-            flash(_("Your new password is saved and you are signed in."), "success")
-            return redirect(url_for("main.home"))
+            return _sign_in(user, url_for("main.home"), message=_(
+                "Your new password is saved and you are signed in."))
     return render_template(template, form=form, user=row.user)
 
 
