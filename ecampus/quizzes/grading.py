@@ -113,11 +113,26 @@ def grade_short(key: Mapping, response: object) -> float:
 
 
 def grade_ordering(key: Mapping, response: object) -> float:
-    """Ordering: 1 if the learner's order is exactly the key's order, else 0."""
-    if not isinstance(response, list | tuple):
-        return 0.0
+    """Ordering: 1 if each item has exactly its own position in the key's order, else 0.
+
+    The response maps each item to the position given (`{"2": 1, "1": 2}`); attempts saved
+    before positions were kept hold the items in order. Two items given one position are
+    never in the right order, whichever they are.
+    """
     expected = [item["id"] for item in key.get("items", ())]
-    return 1.0 if expected and list(response) == expected else 0.0
+    if not expected:
+        return 0.0
+    if isinstance(response, Mapping):
+        if len(response) != len(expected):
+            return 0.0
+        positions = [response.get(item_id) for item_id in expected]
+        # bool is an int in Python; a stored True is no position.
+        if not all(type(position) is int for position in positions):
+            return 0.0
+        return 1.0 if positions == list(range(1, len(expected) + 1)) else 0.0
+    if isinstance(response, list | tuple):
+        return 1.0 if list(response) == expected else 0.0
+    return 0.0
 
 
 def grade_matching(key: Mapping, response: object) -> float:

@@ -32,7 +32,8 @@ class Attempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
-    #: The drawn questions, in the order shown, each with its answer key and `display` order.
+    #: The drawn questions, in the order shown, each with its answer key, `display` order and
+    #: the form tokens that stand for it on the page (`token`, `tokens`, `value_tokens`).
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     #: The quiz settings in force when the attempt started.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)

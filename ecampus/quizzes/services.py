@@ -7,9 +7,13 @@ republished quiz never changes a graded attempt, and an open one finishes on its
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +38,15 @@ class AttemptNotFound(QuizError):
 
 class AttemptClosed(QuizError):
     pass
+
+
+class AnswersToFix(QuizError):
+    """Answers that cannot be graded (or saved) as sent; `answers` says why, per question."""
+
+    def __init__(self, answers: logic.ReadAnswers, *, saved: bool) -> None:
+        super().__init__(_("Some answers need correcting before they can be submitted."))
+        self.answers = answers
+        self.saved = saved
 
 
 @dataclass(frozen=True)
@@ -129,13 +142,59 @@ def get_attempt(user_id: int, attempt_id: int) -> Attempt:
     if attempt.is_open and attempt.deadline is not None and attempt.deadline <= utcnow():
         _grade(attempt, attempt.responses or {}, submitted_at=attempt.deadline)
         attempt = _attempt_for(user_id, attempt_id)
+    if attempt.is_open and not logic.has_tokens(attempt.questions):
+        _add_form_tokens(attempt)
     return attempt
 
 
+def _add_form_tokens(attempt: Attempt) -> None:
+    """Give an attempt started before form tokens existed its tokens, once.
+
+    The tokens are drawn from a generator seeded with a secret per attempt, so requests
+    that upgrade the same attempt at the same time write the same snapshot.
+    """
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    seed = hmac.new(secret, f"attempt-form:{attempt.id}".encode(), hashlib.sha256).digest()
+    questions = logic.with_tokens(attempt.questions, random.Random(seed))
+    db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN)
+        .values(questions=questions))
+    db.session.commit()
+    db.session.refresh(attempt)
+
+
 def save_answers(user_id: int, attempt_id: int, form: dict) -> Attempt:
-    """Store the answers so far; refused after the deadline or once submitted."""
+    """Store the answers so far, even incomplete ones, to finish later.
+
+    Refused after the deadline or once submitted; AnswersToFix when the form holds something
+    no stored response can keep (a position not in the list, a control character).
+    """
     attempt = _open_attempt(user_id, attempt_id)
-    responses = logic.read_responses(attempt.questions, form)
+    answers = logic.read_answers(attempt.questions, form)
+    if not answers.storable:
+        raise AnswersToFix(answers, saved=False)
+    _store(attempt, answers.responses)
+    return attempt
+
+
+def submit_attempt(user_id: int, attempt_id: int, form: dict) -> Attempt:
+    """Grade the attempt once, whatever the number of clicks or tabs, and record the result.
+
+    Answers that cannot be graded as sent (an ordering with a position used twice, a number
+    that is not one) are saved when they can be, and AnswersToFix says what to correct.
+    """
+    attempt = _open_attempt(user_id, attempt_id)
+    answers = logic.read_answers(attempt.questions, form)
+    if not answers.gradable:
+        if answers.storable:
+            _store(attempt, answers.responses)
+        raise AnswersToFix(answers, saved=answers.storable)
+    _grade(attempt, answers.responses, submitted_at=utcnow())
+    return _attempt_for(user_id, attempt_id)
+
+
+def _store(attempt: Attempt, responses: dict) -> None:
     changed = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN)
         .values(responses=responses)
@@ -144,15 +203,6 @@ def save_answers(user_id: int, attempt_id: int, form: dict) -> Attempt:
         db.session.rollback()
         raise AttemptClosed(_("This attempt is already submitted."))
     db.session.commit()
-    return attempt
-
-
-def submit_attempt(user_id: int, attempt_id: int, form: dict) -> Attempt:
-    """Grade the attempt once, whatever the number of clicks or tabs, and record the result."""
-    attempt = _open_attempt(user_id, attempt_id)
-    responses = logic.read_responses(attempt.questions, form)
-    _grade(attempt, responses, submitted_at=utcnow())
-    return _attempt_for(user_id, attempt_id)
 
 
 def _open_attempt(user_id: int, attempt_id: int) -> Attempt:
@@ -174,13 +224,15 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
             question_scores=result.question_scores,
         )
     ).rowcount == 1
-    db.session.commit()
-    db.session.expire(attempt)
     if graded and result.passed:
         module = db.session.get(Module, attempt.module_id)
-        # Left the course or module retired since: the pass is still recorded on the attempt.
+        # One commit: the grade, the module, the course if it was the last module, and the
+        # course's completion handlers (the certificate). Left the course or module retired
+        # since: the pass is still recorded on the attempt.
         with contextlib.suppress(learning.LearningError):
-            learning.complete_module(attempt.user_id, module)
+            learning.record_completion(attempt.user_id, module)
+    db.session.commit()
+    db.session.expire(attempt)
     return graded
 
 

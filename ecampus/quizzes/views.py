@@ -7,16 +7,30 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..catalog.models import Module
 from ..catalog.panels import Panel
 from ..extensions import db
+from ..requests import id_arg
 from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
 from . import services
 from .analysis import to_csv_rows
-from .attempts import InvalidAnswer, public_view, review_allowed
+from .attempts import (
+    CONTROL_CHARACTER,
+    NOT_A_NUMBER,
+    POSITION_INVALID,
+    POSITION_MISSING,
+    POSITION_REPEATED,
+    POSITION_UNUSED,
+    TOO_LONG,
+    AnswerProblem,
+    ReadAnswers,
+    public_view,
+    review_allowed,
+)
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
 
@@ -66,10 +80,8 @@ def attempt(attempt_id: int):
                 services.submit_attempt(current_user.id, attempt_id, form)
             else:
                 services.save_answers(current_user.id, attempt_id, form)
-        except InvalidAnswer:
-            flash(_("Your answers could not be recorded: the form contained a question or "
-                    "option that is not part of this attempt. Nothing was saved."), "error")
-            return redirect(url_for("quizzes.attempt", attempt_id=attempt_id)), 303
+        except services.AnswersToFix as error:
+            return _attempt_page(item, error.answers, saved=error.saved), 400
         except services.QuizError as error:
             flash(str(error), "error")
             return redirect(url_for("quizzes.result", attempt_id=attempt_id)), 303
@@ -79,11 +91,50 @@ def attempt(attempt_id: int):
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id)), 303
     if not item.is_open:
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    return _attempt_page(item, ReadAnswers(responses=item.responses or {}))
+
+
+def _attempt_page(item, answers: ReadAnswers, *, saved: bool = False) -> str:
+    """The answering page, with `answers` filled in and what is wrong with them, if anything."""
+    questions = []
+    for number, question in enumerate(item.questions, start=1):
+        problems = answers.problems.get(question["id"], [])
+        view = public_view(question, answers.responses.get(question["id"]), problems)
+        view["number"] = number
+        view["errors"] = [_problem_message(p) for p in problems]
+        questions.append(view)
     return render_template(
-        "quizzes/attempt.html", attempt=item, module=item.module,
-        questions=[public_view(q) for q in item.questions], responses=item.responses or {},
+        "quizzes/attempt.html", attempt=item, module=item.module, questions=questions,
+        unknown_fields=bool(answers.unknown_fields), saved=saved,
+        has_errors=bool(answers.unknown_fields or answers.problems),
         seconds_left=item.seconds_left(utcnow()),
     )
+
+
+def _problem_message(problem: AnswerProblem) -> str:
+    positions = ", ".join(str(p) for p in problem.positions)
+    count = len(problem.positions)
+    if problem.code == POSITION_REPEATED:
+        return ngettext("Position %(positions)s is given to more than one item.",
+                        "Positions %(positions)s are each given to more than one item.",
+                        count, positions=positions)
+    if problem.code == POSITION_UNUSED:
+        return ngettext("Position %(positions)s is not used.",
+                        "Positions %(positions)s are not used.", count, positions=positions)
+    if problem.code == POSITION_MISSING:
+        return ngettext("%(num)d item has no position.", "%(num)d items have no position.",
+                        problem.count)
+    if problem.code == POSITION_INVALID:
+        return _("Choose each position from the list, from 1 to %(n)d.", n=problem.count)
+    if problem.code == NOT_A_NUMBER:
+        return _("Write a number in plain digits, such as 3.6 or 3,6, without units.")
+    if problem.code == CONTROL_CHARACTER:
+        return _("This answer contains a control character that cannot be saved; it has "
+                 "been removed below. Check the answer and send it again.")
+    if problem.code == TOO_LONG:
+        return _("This answer is longer than %(num)d characters; only the first %(num)d "
+                 "are kept below.", num=problem.count)
+    return _("This answer cannot be read.")
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -117,7 +168,7 @@ def analysis(module_id: int):
     module = _quiz_module(module_id)
     try:
         version, versions, keys, stats = services.item_analysis(
-            module, request.args.get("version", type=int))
+            module, id_arg("version"))
     except services.QuizError:
         abort(404)
     prompts = {k["id"]: k["prompt_html"] for k in keys}
@@ -131,7 +182,7 @@ def analysis_csv(module_id: int):
     module = _quiz_module(module_id)
     try:
         version, _versions, _keys, stats = services.item_analysis(
-            module, request.args.get("version", type=int))
+            module, id_arg("version"))
     except services.QuizError:
         abort(404)
     buffer = io.StringIO()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -127,3 +129,32 @@ def test_fail_retake_pass_and_review(quiz_page, axe):
     attempts.get_by_role("link", name="Review attempt 1").click()
     expect(page.get_by_role("heading", level=1, name="Result of attempt 1")).to_be_visible()
     expect(page.get_by_text("The result that counts for this quiz: 95.8%")).to_be_visible()
+
+
+def test_a_position_used_twice_is_shown_before_grading_with_every_answer_kept(quiz_page, axe):
+    page = quiz_page
+    page.get_by_role("button", name="Start the quiz").click()
+    question(page, 3).get_by_label("Your answer (a number)").fill("2018")
+    stages = question(page, 6)
+    stages.get_by_label("Announce the consultation").select_option("1")
+    stages.get_by_label("Collect contributions").select_option("1")
+    stages.get_by_label("Publish a summary").select_option("2")
+    page.get_by_role("button", name="Submit my answers").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please correct the following:")
+    expect(summary).to_contain_text("Position 1 is given to more than one item.")
+    expect(page.get_by_role("heading", level=1, name="Quiz attempt 1")).to_be_visible()
+    stages = question(page, 6)
+    expect(stages).to_have_accessible_description(re.compile("Position 3 is not used."))
+    expect(stages.get_by_label("Collect contributions")).to_have_value("1")
+    expect(question(page, 3).get_by_label("Your answer (a number)")).to_have_value("2018")
+    assert_fits_width(page)
+    axe(page)
+
+    summary.get_by_role("link").click()
+    assert page.url.endswith("#" + stages.get_attribute("id"))
+    stages.get_by_label("Collect contributions").select_option("2")
+    stages.get_by_label("Publish a summary").select_option("3")
+    page.get_by_role("button", name="Submit my answers").click()
+    expect(page.get_by_role("heading", level=1, name="Result of attempt 1")).to_be_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecampus.quizzes.attempts import field_name
 from tests.helpers import course_md, lesson, publish, write_course
 
 QUIZ = """\
@@ -57,33 +58,46 @@ Answer every question.
 - ICRMW => Rights of migrant workers
 """
 
-#: Responses (as form fields) that answer every question of QUIZ correctly.
+def field(question, part_id=None) -> str:
+    """The form field the attempt's page uses for a question, item or left-hand item."""
+    return field_name(question, part_id)
+
+
+def option_value(question, option_id) -> str:
+    """The value the attempt's page sends for a choice option or a matching right-hand item."""
+    tokens = question["value_tokens"] if question["type"] == "matching" else question["tokens"]
+    return tokens[option_id]
+
+
 def correct_form(attempt_questions) -> dict[str, list[str]]:
+    """Form fields that answer every question of an attempt of QUIZ correctly."""
     form: dict[str, list[str]] = {}
     for q in attempt_questions:
-        name = f"q-{q['id']}"
+        name = field(q)
         if q["type"] in ("single", "multiple"):
-            form[name] = [o["id"] for o in q["options"] if o["correct"]]
+            form[name] = [option_value(q, o["id"]) for o in q["options"] if o["correct"]]
         elif q["type"] == "numeric":
             form[name] = [f"{q['numbers'][0]['value']:g}"]
         elif q["type"] == "short":
             form[name] = [q["accepted"][0]]
         elif q["type"] == "ordering":
             for position, item in enumerate(q["items"], start=1):
-                form[f"{name}-{item['id']}"] = [str(position)]
+                form[field(q, item["id"])] = [str(position)]
         elif q["type"] == "matching":
             for pair in q["pairs"]:
-                form[f"{name}-{pair['id']}"] = [pair["id"]]
+                form[field(q, pair["id"])] = [option_value(q, pair["id"])]
     return form
 
 
 def wrong_form(attempt_questions) -> dict[str, list[str]]:
+    """Form fields that answer the choice, numeric and short questions wrongly."""
     form: dict[str, list[str]] = {}
     for q in attempt_questions:
         if q["type"] in ("single", "multiple"):
-            form[f"q-{q['id']}"] = [next(o["id"] for o in q["options"] if not o["correct"])]
+            wrong = next(o["id"] for o in q["options"] if not o["correct"])
+            form[field(q)] = [option_value(q, wrong)]
         elif q["type"] in ("numeric", "short"):
-            form[f"q-{q['id']}"] = ["1"]
+            form[field(q)] = ["1"]
     return form
 
 

@@ -324,6 +324,43 @@ def test_ordering_malformed_response_scores_zero(response):
     assert grade_ordering(ORDERING, response) == 0.0
 
 
+def test_ordering_positions_of_every_item_in_the_key_order_score_one():
+    assert grade_ordering(ORDERING, {"3": 3, "1": 1, "2": 2}) == 1.0
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"1": 1, "2": 1, "3": 1},  # every item "first"
+        {"1": 1, "2": 2, "3": 2},
+        {"1": 1, "2": 1, "3": 3},
+        {"1": 2, "2": 2, "3": 2},
+    ],
+)
+def test_ordering_never_credits_two_items_at_one_position(response):
+    assert grade_ordering(ORDERING, response) == 0.0
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"2": 1, "1": 2, "3": 3},
+        {"1": 1, "2": 2},  # an item without a position
+        {"1": 1, "2": 2, "3": 3, "4": 4},  # an item the key does not have
+        {"1": "1", "2": "2", "3": "3"},  # positions are numbers, not text
+        {"1": True, "2": 2, "3": 3},  # True == 1 in Python, yet it is no position
+        {"1": 1.0, "2": 2.0, "3": 3.0},
+        {},
+    ],
+)
+def test_ordering_positions_other_than_the_key_score_zero(response):
+    assert grade_ordering(ORDERING, response) == 0.0
+
+
+def test_ordering_without_items_in_the_key_scores_zero():
+    assert grade_ordering({**ORDERING, "items": []}, {}) == 0.0
+
+
 # --- matching ------------------------------------------------------------------------------
 
 
@@ -362,6 +399,7 @@ def test_matching_malformed_response_scores_zero(response):
         (NUMERIC, "3,6"),
         (SHORT, "Non refoulement"),
         (ORDERING, ["1", "2", "3"]),
+        (ORDERING, {"1": 1, "2": 2, "3": 3}),
         (MATCHING, {"1": "1", "2": "2", "3": "3", "4": "4"}),
     ],
     ids=lambda value: value["type"] if isinstance(value, dict) and "type" in value else "",

@@ -61,3 +61,21 @@ def test_unknown_version_is_404(app, quiz_course, admin, client):
     quiz_course()
     client.sign_in(admin.email)
     assert client.get(f"/quizzes/{_module_id(app)}/analysis?version=9").status_code == 404
+
+
+def test_option_counts_name_the_authors_options_not_the_form_tokens(app, quiz_course,
+                                                                      make_user):
+    quiz_course()
+    for good in (True, False, True):
+        learner = make_user()
+        client = app.test_client()
+        client.sign_in(learner.email)
+        client.submit("/learning/courses/quiz-course/enrol")
+        _take(app, client, good)
+    author = make_user("author")
+    client = app.test_client()
+    client.sign_in(author.email)
+    response = client.get(f"/quizzes/{_module_id(app)}/analysis.csv")
+    rows = {row[1]: row for row in csv.reader(io.StringIO(response.get_data(as_text=True)))}
+    assert rows["forum"][-1] == "a:1; b:2; c:0"
+    assert rows["stages"][4] == "66.7"  # orderings answered by position are analysed too
