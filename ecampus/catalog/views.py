@@ -84,12 +84,21 @@ def module(slug: str, module_slug: str):
 
 @bp.route("/<slug>/files/<digest>/<path:relpath>")
 def course_file(slug: str, digest: str, relpath: str):
+    # A file is seen by those who may read the course's lessons: a draft's by authors only,
+    # a retired course's by nobody (its pages only say it is retired).
+    item = _course_or_404(slug)
+    if item.is_retired:
+        abort(404)
     found = services.course_file(slug, digest, relpath)
     if found is None:
         abort(404)
     data, mimetype = found
     response = current_app.response_class(data, mimetype=mimetype)
-    response.cache_control.public = True
+    # A shared cache must not hand a draft's file to someone who may not see the draft.
+    if item.is_draft:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
     response.cache_control.max_age = FILE_CACHE_SECONDS
     response.cache_control.immutable = True
     if mimetype not in INLINE_TYPES:
