@@ -15,12 +15,18 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import csvfile, membership
+from . import csvfile, invitations
 from .csvfile import FileRejected, Person, Problem
 from .models import Cohort, CohortImport
 from .services import CohortError, NotFound
 
-CREATE, ENROL, MEMBER = "create", "enrol", "member"
+#: What confirming does to a line. INVITE covers a new address, an account outside the
+#: institution and one it created that has not answered yet alike, so a preview never tells
+#: whether an address has an account.
+INVITE, ENROL, INVITED, MEMBER = "invite", "enrol", "invited", "member"
+ACTIONS = {invitations.NEW: INVITE, invitations.OUTSIDE: INVITE, invitations.WAITING: INVITE,
+           invitations.INSTITUTION: ENROL, invitations.INVITED: INVITED,
+           invitations.COHORT: MEMBER}
 
 
 class ImportBlocked(CohortError):
@@ -30,7 +36,7 @@ class ImportBlocked(CohortError):
 @dataclass(frozen=True)
 class PreviewLine:
     person: Person
-    action: str  # create | enrol | member
+    action: str  # invite | enrol | invited | member
 
 
 @dataclass
@@ -86,16 +92,12 @@ def _record(cohort: Cohort, import_id: int) -> CohortImport:
 
 
 def load_preview(cohort: Cohort, import_id: int) -> Preview:
-    """The stored import with each row's effect: new account, enrolment, or nothing."""
+    """The stored import with each row's effect: an invitation, an enrolment, or nothing."""
     record = _record(cohort, import_id)
     people = [Person(**row) for row in record.rows]
-    known = membership.classify(cohort.id, (p.email for p in people))
-    lines = []
-    for person in people:
-        found = known.get(person.email)
-        action = CREATE if found is None else MEMBER if found[1] else ENROL
-        lines.append(PreviewLine(person, action))
-    counts = {action: 0 for action in (CREATE, ENROL, MEMBER)}
+    standing = invitations.standings(cohort, (p.email for p in people))
+    lines = [PreviewLine(person, ACTIONS[standing[person.email].kind]) for person in people]
+    counts = {action: 0 for action in (INVITE, ENROL, INVITED, MEMBER)}
     for line in lines:
         counts[line.action] += 1
     applied_before = db.session.scalar(
@@ -108,11 +110,11 @@ def load_preview(cohort: Cohort, import_id: int) -> Preview:
                    applied_before)
 
 
-def apply_import(cohort: Cohort, import_id: int) -> membership.Outcome:
+def apply_import(cohort: Cohort, import_id: int) -> invitations.Outcome:
     """Apply a previewed import in one transaction: all its rows or none, and only once.
 
     The mail it owes is queued in the same transaction, so nobody is told about an
-    enrolment that was undone; `membership.send_pending_notices` sends it afterwards.
+    enrolment that was undone; the worker sends it once the transaction commits.
     """
     record = _record(cohort, import_id)
     if record.problems:
@@ -129,8 +131,8 @@ def apply_import(cohort: Cohort, import_id: int) -> membership.Outcome:
         raise ImportBlocked(_("This file has already been applied."))
     try:
         people = [Person(**row) for row in record.rows]
-        outcome = membership.add_people(
-            cohort.id, people, default_language=current_app.config["BABEL_DEFAULT_LOCALE"])
+        outcome = invitations.add_people(
+            cohort, people, default_language=current_app.config["BABEL_DEFAULT_LOCALE"])
         db.session.execute(update(CohortImport).where(CohortImport.id == record.id)
                            .values(result=outcome.counts()))
         db.session.commit()

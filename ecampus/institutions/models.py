@@ -41,6 +41,21 @@ class InstitutionManager(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class InstitutionMember(db.Model):
+    """Someone who belongs to an institution: an account it created, or one that accepted its
+    invitation. A manager reaches the learning of these people only."""
+
+    __tablename__ = "institution_members"
+
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Cohort(db.Model):
     """A group of learners of one institution who follow the same courses."""
 
@@ -127,3 +142,31 @@ class CohortNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set when a sender claims the notice; put back to empty if the mail could not go.
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class CohortInvitation(db.Model):
+    """Someone asked to join a cohort, whom its manager sees as invited until they answer.
+
+    An existing account from outside the institution is not in the cohort until it accepts:
+    it is not enrolled and nothing of its learning reaches the manager. The link's secret is
+    stored only as a hash; the row goes when it is answered, so a link works once.
+
+    An account the institution created is in the cohort and enrolled at once, but is mailed
+    the invitation to choose a password instead, so this row's own link is never sent; it
+    shows as invited, the same way, until the account has a password.
+    """
+
+    __tablename__ = "cohort_invitations"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The name the manager gave: the account's own name is not theirs to see before it joins.
+    full_name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the invitation was last mailed: a second add or resend soon after mails nothing.
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

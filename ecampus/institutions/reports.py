@@ -22,6 +22,7 @@ from ..certificates import services as certificates
 from ..extensions import db
 from ..learning import services as learning
 from ..quizzes import services as quizzes
+from . import invitations
 from .chart import Chart, completion_chart
 from .csvfile import write_csv
 from .models import CohortCourse, CohortMember
@@ -126,13 +127,14 @@ def _collect(cohort_id: int, language: str, today: date
         .join(CohortCourse, CohortCourse.course_id == Course.id)
         .where(CohortCourse.cohort_id == cohort_id)
         .options(selectinload(Course.texts)).order_by(Course.slug)).all()
+    # Learners only: people the cohort still waits for show nothing of their learning.
     members = db.session.execute(
         select(User.id, User.email, User.full_name, User.language, CohortMember.external_id)
         .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort_id)).all()
+        .where(CohortMember.cohort_id == cohort_id, invitations.is_learner())).all()
     titles = [(c.id, c.slug, c.text(language).title, due) for c, due in courses]
     course_ids = [c.id for c, _due in courses]
-    member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
+    member_ids = invitations.learner_ids(cohort_id)
     progress = learning.report_rows(course_ids, member_ids)
     results = quizzes.course_results(course_ids, member_ids)
     codes = certificates.codes_for(course_ids, member_ids)

@@ -21,9 +21,16 @@ from ..catalog import services as catalog
 from ..catalog.models import Course
 from ..extensions import db
 from ..learning import services as learning
-from . import membership
+from . import invitations, membership
 from .csvfile import check_person
-from .models import Cohort, CohortCourse, CohortMember, Institution, InstitutionManager
+from .models import (
+    Cohort,
+    CohortCourse,
+    CohortInvitation,
+    CohortMember,
+    Institution,
+    InstitutionManager,
+)
 
 MEMBERS_PAGE_SIZE = 100
 
@@ -76,6 +83,7 @@ def cohort_for(user, cohort_id: int) -> Cohort:
 def cohorts_of(user, institution_id: int | None = None) -> list[CohortSummary]:
     """The cohorts a user may manage (one institution's, or all for admins), with sizes."""
     members = (select(CohortMember.cohort_id, func.count().label("n"))
+               .join(User, User.id == CohortMember.user_id).where(invitations.is_learner())
                .group_by(CohortMember.cohort_id).subquery())
     courses = (select(CohortCourse.cohort_id, func.count().label("n"))
                .group_by(CohortCourse.cohort_id).subquery())
@@ -225,8 +233,9 @@ def unassign_course(cohort: Cohort, course_id: int) -> None:
 
 def members_page(cohort_id: int, query: str = "", page: int = 1
                  ) -> tuple[list[MemberEntry], int]:
-    """One page of a cohort's members matching `query`, and how many match."""
-    condition = CohortMember.cohort_id == cohort_id
+    """One page of a cohort's learners matching `query`, and how many match (those it still
+    waits for are on the invited list instead)."""
+    condition = (CohortMember.cohort_id == cohort_id) & invitations.is_learner()
     if query.strip():
         pattern = f"%{query.strip().lower()}%"
         condition = condition & or_(User.email.like(pattern),
@@ -241,23 +250,24 @@ def members_page(cohort_id: int, query: str = "", page: int = 1
 
 def add_member(cohort: Cohort, *, email: str, full_name: str = "", language: str = "",
                external_id: str = "", default_language: str = "en") -> str:
-    """Add one learner by email, creating and inviting the account if it is new, and enrol
-    them in the cohort's courses. Returns 'create', 'enrol' or 'member' (nothing to do)."""
-    existing = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    person, problems = check_person(
-        None, email, full_name or (existing.full_name if existing else ""), language,
-        external_id, current_app.config["LANGUAGES"])
+    """Add one person by the institution's rules (`invitations.add_people`). Returns
+    'invite' alike for a new address and an account outside the institution, so the answer
+    never tells whether an address has an account; else 'enrol' (a member of the
+    institution), 'reminded' or 'invited' (invited before) or 'member' (nothing to do)."""
+    own_name = invitations.member_name(cohort.institution_id, normalise_email(email))
+    person, problems = check_person(None, email, full_name or own_name or "", language,
+                                    external_id, current_app.config["LANGUAGES"])
     if problems:
         if problems[0].code == "missing_name":
-            raise CohortError(_("Enter the person's full name: there is no account with this "
-                                "email address yet, and one will be created."))
+            raise CohortError(_("Enter the person's full name: they are invited with this "
+                                "name."))
         raise CohortError(problems[0].message)
-    outcome = membership.add_people(cohort.id, [person], default_language=default_language)
+    outcome = invitations.add_people(cohort, [person], default_language=default_language)
     db.session.commit()
-    user_id = db.session.scalar(select(User.id).where(User.email == person.email))
-    membership.send_pending_notices(cohort_id=cohort.id, user_id=user_id)
-    if outcome.created:
-        return "create"
+    if outcome.invited:
+        return "invite"
+    if outcome.already_invited:
+        return "reminded" if outcome.reminded else "invited"
     return "enrol" if outcome.enrolled else "member"
 
 
@@ -268,4 +278,8 @@ def remove_member(cohort: Cohort, user_id: int) -> None:
     if not removed:
         db.session.rollback()
         raise NotFound(_("This person is not in the cohort."))
+    # The record of how an account the institution created was invited, answered long ago:
+    # left behind, it would list the person as invited again.
+    db.session.execute(delete(CohortInvitation).where(
+        CohortInvitation.cohort_id == cohort.id, CohortInvitation.user_id == user_id))
     db.session.commit()

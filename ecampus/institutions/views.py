@@ -19,18 +19,19 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from ..security import roles_required
+from ..requests import page_arg
+from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
-from . import imports, membership, reports, services
+from . import imports, invitations, reports, services
 from .csvfile import FileRejected
 from .forms import ActionForm, AssignCourseForm, CohortForm, ImportForm, MemberForm
 
 bp = Blueprint("institutions", __name__, url_prefix="/institutions", template_folder="templates")
 
 PREVIEW_PAGE_SIZE = 100
-PREVIEW_SHOWS = ("all", imports.CREATE, imports.ENROL, imports.MEMBER)
+PREVIEW_SHOWS = ("all", imports.INVITE, imports.ENROL, imports.INVITED, imports.MEMBER)
 
 
 def _cohort(cohort_id: int):
@@ -88,15 +89,19 @@ def cohort(cohort_id: int):
 
 def _cohort_page(cohort, *, course_form=None, member_form=None, status: int = 200):
     query = request.args.get("q", "")
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     members, total = services.members_page(cohort.id, query, page)
+    invited_page = page_arg("invited_page")
+    invited, invited_total = invitations.invited_page(cohort.id, query, invited_page)
     if course_form is None:
         course_form = AssignCourseForm(formdata=None)
         course_form.course.choices = _course_choices()
     return render_template(
         "institutions/cohort.html", cohort=cohort, courses=services.cohort_courses(cohort.id),
         members=members, total=total, query=query, page=page,
-        page_size=services.MEMBERS_PAGE_SIZE, course_form=course_form,
+        page_size=services.MEMBERS_PAGE_SIZE, invited=invited, invited_total=invited_total,
+        invited_page=invited_page, invited_page_size=invitations.INVITED_PAGE_SIZE,
+        now=utcnow(), course_form=course_form,
         member_form=member_form or MemberForm(formdata=None), language=_language(),
     ), status
 
@@ -149,10 +154,16 @@ def add_member(cohort_id: int):
     except services.CohortError as error:
         form.email.errors.append(str(error))
         return _cohort_page(cohort, member_form=form, status=400)
+    # The same words for a new address and for an account outside the institution.
     flash({
-        imports.CREATE: _("The account is created and an invitation is sent to %(email)s."),
-        imports.ENROL: _("%(email)s is added to the cohort and enrolled in its courses."),
-        imports.MEMBER: _("%(email)s is already in the cohort: nothing changed."),
+        "invite": _("An invitation to join the cohort is sent to %(email)s."),
+        "enrol": _("%(email)s, a member of your institution, is added to the cohort and "
+                   "enrolled in its courses."),
+        "reminded": _("%(email)s was already invited to the cohort: the invitation is sent "
+                      "again."),
+        "invited": _("%(email)s was already invited to the cohort a moment ago: no second "
+                     "email is sent."),
+        "member": _("%(email)s is already in the cohort: nothing changed."),
     }[action] % {"email": form.email.data.strip().lower()}, "success")
     return redirect(url_for("institutions.cohort", cohort_id=cohort.id))
 
@@ -168,6 +179,66 @@ def remove_member(cohort_id: int, user_id: int):
     flash(_("The learner is no longer in the cohort. Their enrolments and progress are kept."),
           "success")
     return redirect(url_for("institutions.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
+@roles_required("manager")
+def resend_invitation(cohort_id: int, invitation_id: int):
+    cohort = _cohort(cohort_id)
+    require_valid_form()
+    try:
+        email = invitations.resend(cohort, invitation_id)
+    except invitations.InvitationError as error:
+        if error.status == 404:
+            abort(404)
+        flash(str(error), "error")
+    else:
+        flash(_("The invitation is sent again to %(email)s, with a new link.", email=email),
+              "success")
+    return redirect(url_for("institutions.cohort", cohort_id=cohort.id, _anchor="invited"))
+
+
+@bp.route("/cohorts/<int:cohort_id>/invitations/<int:invitation_id>/cancel", methods=["POST"])
+@roles_required("manager")
+def cancel_invitation(cohort_id: int, invitation_id: int):
+    cohort = _cohort(cohort_id)
+    require_valid_form()
+    try:
+        invitations.cancel(cohort, invitation_id)
+    except invitations.InvitationError:
+        abort(404)
+    flash(_("The invitation is withdrawn: its link no longer works."), "success")
+    return redirect(url_for("institutions.cohort", cohort_id=cohort.id, _anchor="invited"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def invitation(token: str):
+    """The invited person's page: accept or decline, signed in as the invited account."""
+    try:
+        invited = invitations.read(token, current_user, _language())
+    except invitations.InvitationError as error:
+        return render_template("institutions/invitation.html", error=str(error)), error.status
+    if request.method == "GET":
+        return render_template("institutions/invitation.html", invitation=invited,
+                               form=ActionForm(formdata=None))
+    require_valid_form()
+    answer = request.form.get("answer")
+    if answer not in ("accept", "decline"):
+        abort(400)
+    try:
+        if answer == "accept":
+            joined = invitations.accept(token, current_user)
+            flash(_("You have joined %(cohort)s of %(institution)s. Its courses are on your "
+                    "learning page.", cohort=joined.name, institution=invited.institution),
+                  "success")
+        else:
+            invitations.decline(token, current_user)
+            flash(_("You declined the invitation of %(institution)s. Nothing else has "
+                    "changed.", institution=invited.institution), "success")
+    except invitations.InvitationError as error:
+        flash(str(error), "error")
+    return redirect(url_for("learning.dashboard"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
@@ -204,7 +275,7 @@ def preview(cohort_id: int, import_id: int):
         abort(404)
     show = request.args.get("show", "all")
     show = show if show in PREVIEW_SHOWS else "all"
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     lines = [line for line in result.lines if show == "all" or line.action == show]
     first = (page - 1) * PREVIEW_PAGE_SIZE
     return render_template(
@@ -226,15 +297,15 @@ def confirm(cohort_id: int, import_id: int):
         return redirect(url_for("institutions.preview", cohort_id=cohort.id,
                                 import_id=import_id))
     flash(" ".join([
-        ngettext("%(num)d account created and invited.", "%(num)d accounts created and invited.",
-                 outcome.created),
-        ngettext("%(num)d existing account enrolled.", "%(num)d existing accounts enrolled.",
-                 outcome.enrolled),
+        ngettext("%(num)d person invited.", "%(num)d people invited.", outcome.invited),
+        ngettext("%(num)d member of your institution enrolled.",
+                 "%(num)d members of your institution enrolled.", outcome.enrolled),
+        ngettext("%(num)d person was already invited.", "%(num)d people were already invited.",
+                 outcome.already_invited),
         ngettext("%(num)d row changed nothing.", "%(num)d rows changed nothing.",
                  outcome.unchanged),
     ]), "success")
-    return membership.send_after_response(
-        redirect(url_for("institutions.cohort", cohort_id=cohort.id)), cohort.id)
+    return redirect(url_for("institutions.cohort", cohort_id=cohort.id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/report")
@@ -254,7 +325,8 @@ def report(cohort_id: int):
         return url_for(endpoint, cohort_id=cohort.id, **values)
 
     return render_template("institutions/report.html", cohort=cohort, report=result,
-                           options=options, report_url=report_url)
+                           options=options, report_url=report_url,
+                           invited_total=invitations.invited_count(cohort.id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/report.csv")

@@ -7,13 +7,20 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from werkzeug.security import generate_password_hash
 
 from ecampus.auth.models import User
+from ecampus.auth.services import INVITE, revoke_tokens
 from ecampus.catalog.models import Course
 from ecampus.extensions import db
 from ecampus.institutions import services
-from ecampus.institutions.models import CohortImport, CohortMember
+from ecampus.institutions.models import (
+    CohortImport,
+    CohortInvitation,
+    CohortMember,
+    InstitutionMember,
+)
 from ecampus.learning.models import Enrolment
 from tests.helpers import course_md, lesson, publish, simple_course, write_course
 
@@ -77,6 +84,22 @@ def cohort(institution, make_cohort) -> int:
 
 
 @pytest.fixture
+def make_member(app, make_user, institution):
+    """Factory: an account that belongs to an institution (the Ministry by default), as if it
+    had accepted an invitation, so that institution's managers add it to cohorts directly."""
+    def factory(*, of=None, name: str | None = None, email: str | None = None,
+                language: str = "en"):
+        user = make_user("learner", name=name, email=email, language=language)
+        with app.app_context():
+            db.session.add(InstitutionMember(institution_id=(of or institution).id,
+                                             user_id=user.id))
+            db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
 def manager_client(client, institution):
     """A test client signed in as the institution's manager."""
     client.sign_in(institution.manager.email)
@@ -111,8 +134,8 @@ def import_and_confirm(client, cohort_id: int, data: bytes):
 
 
 def confirm(client, preview: str, data: dict | None = None, **kwargs):
-    """POST the confirmation and close the response, as a server does once it is sent:
-    the queued mail goes out then."""
+    """POST the confirmation and close the response, as a server does once it is sent; the
+    mail it queued is sent by the worker (the `outbox` fixture runs it)."""
     response = client.submit(preview + "/confirm", data, **kwargs)
     response.close()
     return response
@@ -131,3 +154,25 @@ def counts(app, cohort_id: int | None = None) -> SimpleNamespace:
             applied=db.session.scalar(select(func.count()).select_from(CohortImport).where(
                 CohortImport.applied_at.is_not(None))),
         )
+
+
+def choose_passwords(app, cohort_id: int) -> None:
+    """Every account the cohort still waits for chooses its password, in bulk, as following
+    its invitation link does: from then on the manager sees them as learners."""
+    with app.app_context():
+        waiting = list(db.session.scalars(
+            select(CohortInvitation.user_id).join(User, User.id == CohortInvitation.user_id)
+            .join(CohortMember, (CohortMember.cohort_id == CohortInvitation.cohort_id)
+                  & (CohortMember.user_id == CohortInvitation.user_id))
+            .where(CohortInvitation.cohort_id == cohort_id, User.password_hash.is_(None))))
+        db.session.execute(update(User).where(User.id.in_(waiting)).values(
+            password_hash=generate_password_hash("a long password!", "pbkdf2:sha256:1000")))
+        revoke_tokens(waiting, INVITE)
+        db.session.commit()
+
+
+def import_and_accept(client, app, cohort_id: int, data: bytes):
+    """`import_and_confirm`, then the new accounts accept (`choose_passwords`)."""
+    response = import_and_confirm(client, cohort_id, data)
+    choose_passwords(app, cohort_id)
+    return response

@@ -14,11 +14,11 @@ from tests.institutions.conftest import HEADER, counts, csv_bytes, preview_url, 
 
 
 @pytest.fixture
-def other(app, make_institution, make_cohort, courses, make_user):
+def other(app, make_institution, make_cohort, courses, make_member):
     """Another institution's cohort with a course, a learner and a pending import."""
     institution = make_institution("Ministry of Health")
     cohort = make_cohort(institution, "Nurses", course_ids=[courses["migration-basics"]])
-    nurse = make_user("learner", name="Nora Nurse")
+    nurse = make_member(of=institution, name="Nora Nurse")
     tab = app.test_client()
     tab.sign_in(institution.manager.email)
     tab.submit(f"/institutions/cohorts/{cohort}/members", {"email": nurse.email})

@@ -53,8 +53,8 @@ def test_cohort_needs_a_name(app, manager_client):
 
 
 def test_assigning_a_course_enrols_every_member_with_its_due_date(
-        app, manager_client, cohort, courses, make_user):
-    ana = make_user("learner")
+        app, manager_client, cohort, courses, make_member):
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email)
     response = manager_client.submit(f"/institutions/cohorts/{cohort}/courses", {
         "course": courses["migration-basics"], "due_on": "2031-03-31"})
@@ -64,10 +64,10 @@ def test_assigning_a_course_enrols_every_member_with_its_due_date(
 
 
 def test_invitation_only_courses_can_be_assigned(app, manager_client, cohort, courses,
-                                                 make_user):
+                                                 make_member):
     page = manager_client.get(f"/institutions/cohorts/{cohort}").get_data(as_text=True)
     assert "Cohort course (invitation only)" in page
-    ana = make_user("learner")
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email)
     manager_client.submit(f"/institutions/cohorts/{cohort}/courses",
                           {"course": courses["invite-only"]})
@@ -90,8 +90,8 @@ def test_draft_courses_are_not_offered(app, manager_client, cohort, courses, tmp
 
 
 def test_changing_the_due_date_updates_every_member(app, manager_client, cohort, courses,
-                                                    make_user):
-    ana = make_user("learner")
+                                                    make_member):
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email)
     url = f"/institutions/cohorts/{cohort}/courses"
     manager_client.submit(url, {"course": courses["migration-basics"], "due_on": "2031-03-31"})
@@ -102,8 +102,8 @@ def test_changing_the_due_date_updates_every_member(app, manager_client, cohort,
 
 
 def test_unassigning_a_course_keeps_enrolments(app, manager_client, cohort, courses,
-                                               make_user):
-    ana = make_user("learner")
+                                               make_member):
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email)
     manager_client.submit(f"/institutions/cohorts/{cohort}/courses",
                           {"course": courses["migration-basics"]})
@@ -115,10 +115,10 @@ def test_unassigning_a_course_keeps_enrolments(app, manager_client, cohort, cour
         assert db.session.scalar(select(CohortCourse)) is None
 
 
-def test_adding_a_known_address_enrols_and_tells_them(app, manager_client, institution,
-                                                      make_cohort, courses, make_user, outbox):
+def test_adding_a_member_of_the_institution_enrols_and_tells_them(app, manager_client, institution,
+                                                      make_cohort, courses, make_member, outbox):
     cohort = make_cohort(institution, course_ids=[courses["invite-only"]])
-    ana = make_user("learner")
+    ana = make_member()
     response = _add(manager_client, cohort, email=f"  {ana.email.upper()} ")
     assert response.status_code == 302
     assert _enrolments(app, ana.id)[courses["invite-only"]][0] is True
@@ -153,8 +153,8 @@ def test_a_new_account_needs_a_name(app, manager_client, cohort):
 
 
 def test_adding_someone_already_in_the_cohort_changes_nothing(
-        app, manager_client, cohort, make_user, outbox):
-    ana = make_user("learner")
+        app, manager_client, cohort, make_member, outbox):
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email, external_id="FIRST")
     response = _add(manager_client, cohort, email=ana.email, external_id="SECOND",
                     follow_redirects=True)
@@ -174,9 +174,9 @@ def test_adding_an_account_never_changes_its_name_or_language(app, manager_clien
 
 
 def test_removing_a_learner_keeps_account_and_enrolments(app, manager_client, institution,
-                                                         make_cohort, courses, make_user):
+                                                         make_cohort, courses, make_member):
     cohort = make_cohort(institution, course_ids=[courses["migration-basics"]])
-    ana = make_user("learner")
+    ana = make_member()
     _add(manager_client, cohort, email=ana.email)
     response = manager_client.submit(f"/institutions/cohorts/{cohort}/members/{ana.id}/remove")
     assert response.status_code == 302
@@ -192,18 +192,18 @@ def test_removing_someone_not_in_the_cohort_is_404(manager_client, cohort, learn
 
 
 def test_cohort_page_lists_courses_and_learners(manager_client, institution, make_cohort,
-                                                courses, make_user):
+                                                courses, make_member):
     cohort = make_cohort(institution, course_ids=[courses["migration-basics"]],
                          due_on=date(2031, 1, 15))
-    ana = make_user("learner", name="Ana López")
+    ana = make_member(name="Ana López")
     _add(manager_client, cohort, email=ana.email)
     page = manager_client.get(f"/institutions/cohorts/{cohort}").get_data(as_text=True)
     assert "Migration basics" in page and "Ana López" in page and ana.email in page
     assert "1 learner" in page
 
 
-def test_learner_list_is_searchable(manager_client, cohort, make_user):
+def test_learner_list_is_searchable(manager_client, cohort, make_member):
     for name in ("Ana López", "Bruno Díaz"):
-        _add(manager_client, cohort, email=make_user("learner", name=name).email)
+        _add(manager_client, cohort, email=make_member(name=name).email)
     page = manager_client.get(f"/institutions/cohorts/{cohort}?q=bruno").get_data(as_text=True)
     assert "Bruno Díaz" in page and "Ana López" not in page

@@ -13,6 +13,7 @@ from ecampus.auth.models import AccountToken, User
 from ecampus.extensions import db
 from ecampus.institutions import membership
 from ecampus.institutions.models import CohortImport, CohortMember, CohortNotice
+from ecampus.jobs.models import Job, MailMessage
 from ecampus.learning.models import Enrolment
 from tests.helpers import count_statements
 from tests.institutions.conftest import (
@@ -23,6 +24,7 @@ from tests.institutions.conftest import (
     preview_url,
     upload,
 )
+from tests.smtp import closed_port
 
 
 @pytest.fixture
@@ -36,19 +38,22 @@ def _page(client, url: str) -> str:
     return client.get(url).get_data(as_text=True)
 
 
-def test_preview_shows_what_each_line_will_do(app, manager_client, cohort, make_user):
-    known = make_user("learner", email="known@example.org")
-    member = make_user("learner", email="member@example.org")
+def test_preview_shows_what_each_line_will_do(app, manager_client, cohort, make_member,
+                                              make_user):
+    known = make_member(email="known@example.org")
+    member = make_member(email="member@example.org")
+    outsider = make_user("learner", email="outsider@example.org")
     manager_client.submit(f"/institutions/cohorts/{cohort}/members", {"email": member.email})
     url = preview_url(upload(manager_client, cohort, csv_bytes(
-        "new@example.org,New Person,es,E-1", f"{known.email},Known,,", f"{member.email},M,,")))
+        "new@example.org,New Person,es,E-1", f"{known.email},Known,,", f"{member.email},M,,",
+        f"{outsider.email},Out,,")))
     page = _page(manager_client, url)
-    assert "1 new account will be created and invited by email." in page
-    assert "1 existing account will be added and enrolled." in page
+    assert "2 people will be invited by email." in page
+    assert "1 member of your institution will be added and enrolled." in page
     assert "1 person is already in the cohort: nothing changes." in page
     rows = re.findall(r"<td>(\d+)</td>\s*<td>([^<]+)</td>", page)
     assert rows == [("2", "new@example.org"), ("3", "known@example.org"),
-                    ("4", "member@example.org")]
+                    ("4", "member@example.org"), ("5", "outsider@example.org")]
     assert "Confirm and apply" in page
 
 
@@ -82,8 +87,8 @@ def test_wrong_header_is_shown_with_a_suggestion(manager_client, cohort):
 
 
 def test_confirming_creates_accounts_memberships_and_enrolments(
-        app, manager_client, cohort_with_courses, courses, make_user):
-    known = make_user("learner", email="known@example.org")
+        app, manager_client, cohort_with_courses, courses, make_member):
+    known = make_member(email="known@example.org")
     response = import_and_confirm(manager_client, cohort_with_courses, csv_bytes(
         " New.Person@Example.ORG ,New Person,fr,E-1", "known@example.org,Known,,E-2"))
     assert response.status_code == 302
@@ -105,7 +110,8 @@ def test_confirming_creates_accounts_memberships_and_enrolments(
 def test_confirmation_message_gives_the_counts(manager_client, cohort):
     response = import_and_confirm(manager_client, cohort, csv_bytes("a@example.org,A,,"))
     page = _page(manager_client, response.headers["Location"])
-    assert "1 account created and invited. 0 existing accounts enrolled." in page
+    assert ("1 person invited. 0 members of your institution enrolled. 0 people were already "
+            "invited. 0 rows changed nothing.") in page
 
 
 def test_new_accounts_get_a_single_use_invitation(app, client, manager_client, cohort, outbox):
@@ -123,25 +129,25 @@ def test_new_accounts_get_a_single_use_invitation(app, client, manager_client, c
     assert client.get(path).status_code == 410
 
 
-def test_existing_accounts_are_told_they_were_enrolled(manager_client, cohort, make_user,
-                                                       outbox):
-    known = make_user("learner")
+def test_members_of_the_institution_are_told_they_were_enrolled(manager_client, cohort,
+                                                                make_member, outbox):
+    known = make_member()
     import_and_confirm(manager_client, cohort, csv_bytes(f"{known.email},Known,,"))
     mail = next(outbox.glob("*.eml")).read_text()
     assert f"To: {known.email}" in mail
     assert "Sign in with your usual account" in mail and "/account/invitation/" not in mail
 
 
-def test_mail_is_sent_only_after_the_commit(app, manager_client, cohort, monkeypatch):
-    seen = []
-
-    def fake_send_mail(to, subject, body):
-        with db.engine.connect() as other:  # another connection sees only committed rows
-            seen.append(other.execute(select(User.id).where(User.email == to)).first())
-
-    monkeypatch.setattr(membership, "send_mail", fake_send_mail)
+def test_the_import_commits_the_mail_it_owes_with_a_job_to_send_it(app, manager_client,
+                                                                    cohort, outbox):
     import_and_confirm(manager_client, cohort, csv_bytes("a@example.org,A,,", "b@example.org,B,,"))
-    assert len(seen) == 2 and all(row is not None for row in seen)
+    with app.app_context(), db.engine.connect() as other:  # only committed rows are seen
+        owed = other.scalar(select(func.count()).select_from(CohortNotice))
+        jobs = other.execute(select(Job.kind, Job.status)).all()
+    assert owed == 2 and jobs == [("institutions.notices", "queued")]
+    mails = [path.read_text() for path in outbox.glob("*.eml")]
+    assert sorted(re.search(r"^To: (.+)$", mail, re.M).group(1) for mail in mails) == [
+        "a@example.org", "b@example.org"]
 
 
 def test_a_file_with_errors_cannot_be_applied(app, manager_client, cohort):
@@ -171,7 +177,8 @@ def test_uploading_the_same_file_again_changes_nothing(app, manager_client, coho
     url = preview_url(upload(manager_client, cohort_with_courses, data))
     page = _page(manager_client, url)
     assert "The same file was already applied on" in page
-    assert "2 people are already in the cohort: nothing changes." in page
+    # They have not chosen their password yet: still invited, and not mailed again so soon.
+    assert "2 people are already invited" in page
     confirm(manager_client, url)
     after = counts(app)
     assert (after.users, after.members, after.enrolments) == (before.users, before.members,
@@ -297,20 +304,19 @@ def test_import_writes_in_bulk_whatever_the_number_of_rows(app, manager_client, 
         responses = []
         apply = count_statements(app, lambda url=url, responses=responses: responses.append(
             manager_client.submit(url + "/confirm")))
-        responses[0].close()  # the mail, one message per person, goes out after this
         needed.append((preview, apply))
         assert counts(app, cohort).members == size
     assert needed[0] == needed[1]
 
 
-def test_cli_previews_then_applies(app, runner, cohort, tmp_path, outbox):
+def test_cli_previews_then_applies(app, runner, cohort, tmp_path, outbox, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://campus.example.gov")
     path = tmp_path / "people.csv"
     path.write_bytes(csv_bytes("a@example.org,A,,", "b@example.org,B,,"))
     result = runner.invoke(args=["cohorts", "import", str(cohort), str(path)])
     assert result.exit_code == 0, result.output
-    assert "2 new account(s)" in result.output and counts(app).members == 0
-    result = runner.invoke(args=["cohorts", "import", str(cohort), str(path), "--apply",
-                                 "--site-url", "https://campus.example.gov"])
+    assert "2 to invite" in result.output and counts(app).members == 0
+    result = runner.invoke(args=["cohorts", "import", str(cohort), str(path), "--apply"])
     assert result.exit_code == 0, result.output
     assert counts(app).members == 2
     mail = next(outbox.glob("*.eml")).read_text().replace("=\n", "")
@@ -320,49 +326,56 @@ def test_cli_previews_then_applies(app, runner, cohort, tmp_path, outbox):
 def test_cli_refuses_a_file_with_errors(app, runner, cohort, tmp_path):
     path = tmp_path / "people.csv"
     path.write_bytes(csv_bytes("not-an-address,A,,"))
-    result = runner.invoke(args=["cohorts", "import", str(cohort), str(path), "--apply",
-                                 "--site-url", "https://campus.example.gov"])
+    result = runner.invoke(args=["cohorts", "import", str(cohort), str(path), "--apply"])
     assert result.exit_code != 0
     assert "is not a valid email address" in result.output
     assert counts(app).members == 0
 
 
-def test_the_page_returns_before_the_mail_is_sent(app, manager_client, cohort, outbox):
+def test_the_page_sends_no_mail_itself(app, manager_client, cohort, outbox):
     url = preview_url(upload(manager_client, cohort, csv_bytes("a@example.org,A,,",
                                                                "b@example.org,B,,")))
     response = manager_client.submit(url + "/confirm")
-    assert response.status_code == 302 and list(outbox.glob("*.eml")) == []
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(CohortNotice).where(
-            CohortNotice.sent_at.is_(None))) == 2
     response.close()
-    assert len(list(outbox.glob("*.eml"))) == 2
+    assert response.status_code == 302 and list(outbox.path.glob("*.eml")) == []
+    assert len(list(outbox.glob("*.eml"))) == 2  # once the worker ran
+
+
+def test_a_large_import_is_written_in_batches_each_letter_once(app, manager_client, cohort,
+                                                              monkeypatch, outbox):
+    monkeypatch.setattr(membership, "NOTICES_BATCH", 2)
+    import_and_confirm(manager_client, cohort, csv_bytes(
+        *(f"p{n}@example.org,P{n},," for n in range(5))))
+    assert len(list(outbox.glob("*.eml"))) == 5
+    with app.app_context():
+        runs = db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == "institutions.notices", Job.status == "done"))
+        keys = db.session.scalars(select(MailMessage.key)).all()
+    assert runs == 3 and len(set(keys)) == 5
 
 
 def test_mail_that_could_not_go_stays_queued_for_the_cli(app, manager_client, runner, cohort,
                                                          monkeypatch, outbox):
-    def broken(*_args):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr(membership, "send_mail", broken)
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://campus.example.gov")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", closed_port())
     import_and_confirm(manager_client, cohort, csv_bytes("a@example.org,A,,"))
+    assert list(outbox.glob("*.eml")) == []  # the worker ran and the server was down
     with app.app_context():
-        assert db.session.scalar(select(CohortNotice.sent_at)) is None
-    monkeypatch.undo()
-    result = runner.invoke(args=["cohorts", "send-notices", "--site-url",
-                                 "https://campus.example.gov"])
-    assert "Mail sent: 1;" in result.output, result.output
+        assert db.session.scalar(select(MailMessage.status)) == "queued"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    result = runner.invoke(args=["cohorts", "send-notices"])
+    assert "sent: 1;" in result.output, result.output
     assert "https://campus.example.gov/account/invitation/" in next(
-        outbox.glob("*.eml")).read_text().replace("=\n", "")
-    result = runner.invoke(args=["cohorts", "send-notices", "--site-url",
-                                 "https://campus.example.gov"])
-    assert "Mail sent: 0;" in result.output
+        outbox.path.glob("*.eml")).read_text().replace("=\n", "")
+    result = runner.invoke(args=["cohorts", "send-notices"])
+    assert "sent: 0;" in result.output
 
 
 def test_a_learner_enrolled_before_gets_the_cohorts_due_date(app, manager_client,
                                                             institution, make_cohort, courses,
-                                                            make_user):
-    ana = make_user("learner")
+                                                            make_member):
+    ana = make_member()
     tab = app.test_client()
     tab.sign_in(ana.email)
     tab.submit("/learning/courses/migration-basics/enrol")

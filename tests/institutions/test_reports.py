@@ -21,6 +21,7 @@ from tests.institutions.conftest import (
     confirm,
     counts,
     csv_bytes,
+    import_and_accept,
     import_and_confirm,
     upload,
 )
@@ -44,7 +45,7 @@ def _take_quiz(app, tab, form_for) -> None:
 
 
 @pytest.fixture
-def reported(app, tmp_path, manager_client, institution, make_cohort, make_user):
+def reported(app, tmp_path, manager_client, institution, make_cohort, make_member):
     """A cohort of three: Ana finished both courses, Bruno started and failed the quiz,
     Carla has not started; Migration basics was due yesterday."""
     simple_course(tmp_path, "migration-basics", modules=3, title="Migration basics")
@@ -55,7 +56,7 @@ def reported(app, tmp_path, manager_client, institution, make_cohort, make_user)
     yesterday = utcnow().date() - timedelta(days=1)
     cohort = make_cohort(institution, dues={ids["migration-basics"]: yesterday,
                                             ids["quiz-course"]: yesterday + timedelta(days=400)})
-    people = {name: make_user("learner", name=name, email=f"{name.lower()}@example.org")
+    people = {name: make_member(name=name, email=f"{name.lower()}@example.org")
               for name in ("Ana", "Bruno", "Carla")}
     import_and_confirm(manager_client, cohort, csv_bytes(
         *[f"{p.email},{p.full_name},,EMP-{n}" for n, p in enumerate(people.values())]))
@@ -187,10 +188,10 @@ def test_report_pages_obey_the_content_security_policy(manager_client, reported)
         assert " style=" not in page and "<script" not in page and "<style" not in page
 
 
-def test_report_is_paginated_but_figures_cover_everyone(manager_client, institution,
+def test_report_is_paginated_but_figures_cover_everyone(app, manager_client, institution,
                                                         make_cohort, courses):
     cohort = make_cohort(institution, course_ids=[courses["migration-basics"]])
-    import_and_confirm(manager_client, cohort, csv_bytes(
+    import_and_accept(manager_client, app, cohort, csv_bytes(
         *[f"p{n:03d}@example.org,Person {n:03d},," for n in range(101)]))
     first = _report(manager_client, cohort)
     assert len(_rows(first)) == 100 and "page 1 of 2" in first and "101 learners" in first
@@ -203,7 +204,7 @@ def test_report_runs_the_same_queries_for_5_or_50_learners(app, manager_client, 
     needed = []
     for size in (5, 50):
         cohort = make_cohort(institution, f"Cohort {size}", course_ids=list(courses.values()))
-        import_and_confirm(manager_client, cohort, csv_bytes(
+        import_and_accept(manager_client, app, cohort, csv_bytes(
             *[f"q{size}-{n}@example.org,Person {n},," for n in range(size)]))
         url = f"/institutions/cohorts/{cohort}/report"
         needed.append((count_page_queries(app, manager_client, url),
@@ -241,7 +242,7 @@ def test_export_follows_the_filter(manager_client, reported):
 def test_exported_cells_cannot_run_as_formulas(app, manager_client, institution, make_cohort,
                                                courses):
     cohort = make_cohort(institution, course_ids=[courses["migration-basics"]])
-    import_and_confirm(manager_client, cohort, csv_bytes(
+    import_and_accept(manager_client, app, cohort, csv_bytes(
         'x@example.org,"=HYPERLINK(""http://x"",""y"")",,-5',
         "y@example.org,@SUM(A1),,+33 1 23"))
     rows = {r["email"]: r for r in _export(manager_client, cohort)}
@@ -257,14 +258,14 @@ def test_exported_cells_cannot_run_as_formulas(app, manager_client, institution,
 def test_an_export_round_trips_as_an_import(app, manager_client, institution, make_cohort,
                                             courses):
     first = make_cohort(institution, "First", course_ids=list(courses.values()))
-    import_and_confirm(manager_client, first, csv_bytes(
+    import_and_accept(manager_client, app, first, csv_bytes(
         'x@example.org,"=HYPERLINK(""http://x"",""y"")",fr,-5',
         "y@example.org,Yves Ünal,es,EMP-2", "z@example.org,Zoë,,"))
     exported = manager_client.get(f"/institutions/cohorts/{first}/report.csv").get_data()
     second = make_cohort(institution, "Second")
     response = upload(manager_client, second, exported, filename="report.csv")
     page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "3 existing accounts will be added and enrolled." in page
+    assert "3 members of your institution will be added and enrolled." in page
     assert "These columns are ignored: course, progress_percent" in page
     confirm(manager_client, response.headers["Location"])
 
