@@ -43,7 +43,7 @@ def main() -> None:
         (course_dir / "course.md").write_text(
             "---\ntitle: Protección en fronteras\nsummary: S.\nduration: 3h\n---\nC.\n")
         (course_dir / "01-a.md").write_text("---\ntitle: A\n---\nText.\n")
-        app = make_app(url, ISSUER_URL="https://campus.example", RATELIMIT_ENABLED=False)
+        app = make_app(url, PUBLIC_URL="https://campus.example", RATELIMIT_ENABLED=False)
         app.instance_path = folder
         with app.app_context():
             publish_courses(course_dir.parent)

@@ -86,7 +86,8 @@ def main() -> None:
         env = {**os.environ, "ECAMPUS_ENV": "production",
                "SECRET_KEY": secrets.token_urlsafe(48),
                "DATABASE_URL": f"sqlite:///{folder}/serve.sqlite3",
-               "ECAMPUS_COURSES_DIR": str(ROOT / "courses"), "BENCH_PASSWORD": PASSWORD}
+               "ECAMPUS_COURSES_DIR": str(ROOT / "courses"), "BENCH_PASSWORD": PASSWORD,
+               "ECAMPUS_PUBLIC_URL": "http://127.0.0.1"}  # any port: hosts match without one
         env.pop("ECAMPUS_RATELIMIT_STORAGE", None)
         run([str(BIN / "ecampus"), "db", "upgrade"], env)
         run([str(BIN / "ecampus"), "courses", "publish"], env)

@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .security import HostCheckedApp
 
 __all__ = ["create_app"]
 
@@ -19,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     No database writes and no network calls happen here, so importing or starting the app
     is cheap and safe on every node.
     """
-    app = Flask(__name__, instance_relative_config=False)
+    app = HostCheckedApp(__name__, instance_relative_config=False)
     settings = config_module.default_config(app.instance_path)
     config_module.from_environment(settings)
     settings.update(config or {})
@@ -28,10 +29,14 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config["BEHIND_PROXY"]:
+        # The forwarded host is checked against TRUSTED_HOSTS like any Host header, and no
+        # link is ever built from it (ecampus/urls.py).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from .database import configure_engine
+    from .requests import init_requests
 
+    init_requests(app)  # first: bounded ids in every route, and the first request check
     configure_engine(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))

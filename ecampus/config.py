@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: Values that mean "no secret was chosen": refused outside development and tests.
 WEAK_SECRETS = frozenset({"", "dev", "change-me", "secret", "development-only-secret"})
 
 LANGUAGES = ("en", "es", "fr")
+
+#: Where a development or test site is reached when no PUBLIC_URL is set.
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
+
+#: Hosts a development or test site also answers to (Werkzeug's test client uses localhost).
+#: No IPv6 literal: Werkzeug's host check cuts every allowed name at its first ":".
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1")
+
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
 class ConfigError(RuntimeError):
@@ -43,8 +54,19 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": True,
-        "LOGIN_LIMITS_PER_ADDRESS": "20/minute;200/day",
-        "LOGIN_LIMITS_PER_ACCOUNT": "5/minute;50/day",
+        # Failed sign-ins: from one address, and from one address for one account.
+        "LOGIN_LIMITS_PER_ADDRESS": "20/minute;200/hour",
+        "LOGIN_LIMITS_PER_PAIR": "5/minute;30/hour",
+        # Failed sign-ins for one account from anywhere: after ACCOUNT_FAILURES within
+        # ACCOUNT_WINDOW seconds the account waits DELAY_BASE seconds, doubling at each new
+        # failure up to DELAY_CAP; a device that signed in before is not held back.
+        "LOGIN_ACCOUNT_FAILURES": 10,
+        "LOGIN_ACCOUNT_WINDOW": 15 * 60,
+        "LOGIN_ACCOUNT_DELAY_BASE": 60,
+        "LOGIN_ACCOUNT_DELAY_CAP": 15 * 60,
+        # Sign-up forms sent from one address (each one mails someone).
+        "SIGNUP_LIMITS": "30/hour",
+        "SIGNUP_CONFIRM_HOURS": 24,
         "VERIFY_LIMITS": "30/minute",
         "MAIL_SERVER": "",
         "MAIL_PORT": 587,
@@ -67,7 +89,12 @@ def default_config(instance_path: str) -> dict:
         # Static and course-media URLs carry a content hash, so they can be cached for a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 31_536_000,
         "ISSUER_NAME": "E-Campus",
+        # The one address every link that leaves the site is built from (see ecampus/urls.py).
+        "PUBLIC_URL": "",
+        # The name PUBLIC_URL had before; still read when PUBLIC_URL is not set.
         "ISSUER_URL": "",
+        # Other host names this site answers to, besides PUBLIC_URL's; any other gets a 400.
+        "TRUSTED_HOSTS": [],
     }
 
 
@@ -88,12 +115,20 @@ def from_environment(config: dict) -> None:
     if env.get("ECAMPUS_RATELIMIT_STORAGE"):
         config["RATELIMIT_STORAGE_URI"] = env["ECAMPUS_RATELIMIT_STORAGE"]
     for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "MAIL_OUTBOX",
-                "COURSES_DIR", "MEDIA_DIR", "SITE_NAME", "ISSUER_NAME", "ISSUER_URL"):
+                "COURSES_DIR", "MEDIA_DIR", "SITE_NAME", "ISSUER_NAME", "ISSUER_URL",
+                "PUBLIC_URL"):
         if f"ECAMPUS_{key}" in env:
             config[key] = env[f"ECAMPUS_{key}"]
-    for key in ("IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS"):
+    for key in ("IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "INVITATION_DAYS", "LOGIN_ACCOUNT_FAILURES",
+                "LOGIN_ACCOUNT_WINDOW", "LOGIN_ACCOUNT_DELAY_BASE", "LOGIN_ACCOUNT_DELAY_CAP"):
         if env.get(f"ECAMPUS_{key}"):
             config[key] = int(env[f"ECAMPUS_{key}"])
+    for key in ("LOGIN_LIMITS_PER_ADDRESS", "LOGIN_LIMITS_PER_PAIR", "SIGNUP_LIMITS"):
+        if env.get(f"ECAMPUS_{key}"):
+            config[key] = env[f"ECAMPUS_{key}"]
+    if env.get("ECAMPUS_TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [host.strip() for host in env["ECAMPUS_TRUSTED_HOSTS"].split(",")
+                                   if host.strip()]
     if env.get("ECAMPUS_MAIL_PORT"):
         config["MAIL_PORT"] = int(env["ECAMPUS_MAIL_PORT"])
     config["MAIL_USE_TLS"] = _env_bool("ECAMPUS_MAIL_USE_TLS", config["MAIL_USE_TLS"])
@@ -105,11 +140,19 @@ def from_environment(config: dict) -> None:
 
 
 def check(config: dict) -> None:
-    """Refuse to run a production app with a guessable secret."""
+    """Refuse to run a production app with a guessable secret or no public address."""
     if config["ENV_NAME"] in {"development", "testing"}:
         if not config["SECRET_KEY"]:
             config["SECRET_KEY"] = "development-only-secret"  # noqa: S105 - dev and tests only
+        _check_public_url(config, fallback=DEVELOPMENT_PUBLIC_URL)
+        config["TRUSTED_HOSTS"] = _trusted_hosts(config, DEVELOPMENT_HOSTS)
         return
+    _check_secret(config)
+    _check_public_url(config, fallback=None)
+    config["TRUSTED_HOSTS"] = _trusted_hosts(config, ())
+
+
+def _check_secret(config: dict) -> None:
     secret = config["SECRET_KEY"]
     if secret in WEAK_SECRETS or len(secret) < 32:
         raise ConfigError(
@@ -119,3 +162,48 @@ def check(config: dict) -> None:
             "and set it in the environment: export SECRET_KEY=<that value>\n"
             "(For local development only, set ECAMPUS_ENV=development instead.)"
         )
+
+
+def _check_public_url(config: dict, fallback: str | None) -> None:
+    """Set PUBLIC_URL to its normal form (no trailing slash), or refuse to start."""
+    given = (config.get("PUBLIC_URL") or config.get("ISSUER_URL") or "").strip()
+    if not given and fallback is None:
+        raise ConfigError(
+            "E-Campus needs its public address to run in production: every link in an email, "
+            "a QR code or a signed credential is built from it, never from the address a "
+            "request came in on. Set it in the environment, for example:\n"
+            "    export ECAMPUS_PUBLIC_URL=https://campus.example.gov\n"
+            "(For local development only, set ECAMPUS_ENV=development instead.)"
+        )
+    problem = public_url_problem(given or fallback)
+    if problem:
+        raise ConfigError(f"ECAMPUS_PUBLIC_URL {given!r} cannot be used: {problem}.")
+    config["PUBLIC_URL"] = (given or fallback).rstrip("/")
+
+
+def public_url_problem(url: str) -> str | None:
+    """What is wrong with `url` as the site's public address, or None when it is usable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "it is not a valid address"
+    if parts.scheme not in {"http", "https"}:
+        return "it must start with https:// (or http://)"
+    if not parts.hostname:
+        return "it has no host name"
+    if not _HOST_NAME.fullmatch(parts.hostname):
+        return "its host must be a domain name or an IPv4 address"
+    if parts.username is not None or parts.password is not None:
+        return "it must not contain a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "it must not contain a query (?...) or a fragment (#...)"
+    if port == 0:
+        return "its port is not valid"
+    return None
+
+
+def _trusted_hosts(config: dict, always: tuple[str, ...]) -> list[str]:
+    """The host names requests may carry: PUBLIC_URL's, the extra ones, and `always`."""
+    hosts = [urlsplit(config["PUBLIC_URL"]).hostname, *config["TRUSTED_HOSTS"], *always]
+    return list(dict.fromkeys(host.lower() for host in hosts if host))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort
+from flask import Flask, abort, make_response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import SecurityError
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -22,12 +23,63 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+#: Answers whatever the Host header says: load balancers ask it by a node's own address.
+HOST_FREE_PATHS = frozenset({"/healthz"})
+
+
+class HostCheckedApp(Flask):
+    """Flask, answering a request for a host outside TRUSTED_HOSTS with the site's 400 page.
+
+    Flask refuses such a request but leaves it without URL routing, so the error page could
+    not be drawn. Here the page is drawn for PUBLIC_URL's host instead, and the request still
+    reaches no view.
+    """
+
+    def create_url_adapter(self, request):
+        """Route a refused request as if it came to PUBLIC_URL, keeping the refusal."""
+        try:
+            return super().create_url_adapter(request)
+        except SecurityError as refused:
+            if request is None:
+                raise
+            public_host = urlsplit(self.config["PUBLIC_URL"]).netloc
+            request.host = public_host
+            if request.path not in HOST_FREE_PATHS:
+                request.routing_exception = refused
+            return self.url_map.bind_to_environ(request.environ, server_name=public_host,
+                                                subdomain="")
+
+
+def public_cache(max_age: int):
+    """Let browsers and shared caches keep a view's answer: only for what is the same for
+    everyone and carries no session (no page with a form, as each holds a CSRF token)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            if response.status_code < 400:
+                response.cache_control.public = True
+                response.cache_control.max_age = max_age
+            return response
+
+        return wrapped
+
+    return decorator
+
+
 def init_security(app: Flask) -> None:
     """Send the same protective headers with every response."""
 
     @app.after_request
     def _headers(response):
         headers = response.headers
+        if not response.cache_control.public:
+            # Personal unless a view said otherwise (public_cache, static files, course media):
+            # no proxy, shared computer's cache or back-button snapshot keeps it.
+            headers["Cache-Control"] = "private, no-store"
+            headers.pop("Expires", None)
+            response.vary.add("Cookie")
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -68,6 +120,6 @@ def safe_next_url(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
-        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # a line break would split the Location header
     return target

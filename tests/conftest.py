@@ -20,6 +20,7 @@ from ecampus import create_app
 from ecampus.auth import services as accounts
 from ecampus.catalog.services import clear_caches
 from ecampus.extensions import db, limiter
+from tests.smtp import Collector, SMTPServer
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -29,14 +30,28 @@ class Client(FlaskClient):
     """A test client that fills in the CSRF token the way a browser's form would."""
 
     _csrf: str | None = None
+    _csrf_secret: str | None = None
 
     def csrf_token(self) -> str:
-        if self._csrf is None:
+        # Signing in (or choosing a new password) starts a fresh session with a new secret.
+        if self._csrf is None or self._session_csrf_secret() != self._csrf_secret:
             page = self.get("/").get_data(as_text=True)
             match = _CSRF.search(page)
             assert match, "no CSRF token found on the home page"
             self._csrf = match.group(1)
+            self._csrf_secret = self._session_csrf_secret()
         return self._csrf
+
+    def _session_csrf_secret(self) -> str | None:
+        cookie = self.get_cookie("session")
+        if cookie is None:
+            return None
+        app = self.application
+        serializer = app.session_interface.get_signing_serializer(app)
+        try:
+            return serializer.loads(cookie.value).get("csrf_token")
+        except Exception:  # noqa: BLE001 - an unreadable session has no secret to compare
+            return None
 
     def submit(self, url: str, data: dict | None = None, **kwargs):
         """POST a form with a valid CSRF token."""
@@ -71,6 +86,9 @@ def app(tmp_path_factory):
         "MAIL_OUTBOX": str(instance / "outbox"),
         "MEDIA_DIR": str(instance / "media"),
         "SERVER_NAME": None,
+        # The test client's own host, so links in mail can be followed; tests/test_hosts.py
+        # proves links come from this setting and never from the request.
+        "PUBLIC_URL": "http://localhost",
     })
     application.test_client_class = Client
     with application.app_context():
@@ -136,14 +154,44 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class Outbox:
+    """The MAIL_OUTBOX folder, seen after the worker has run: `glob()` first runs every due
+    job through the real worker code (`run_pending_jobs`), as `ecampus worker` would once
+    the request's transaction committed, then lists the .eml files."""
+
+    def __init__(self, app, path: Path):
+        self.app = app
+        self.path = path
+
+    def glob(self, pattern: str):
+        from ecampus.jobs.worker import run_pending_jobs
+
+        with self.app.app_context():
+            run_pending_jobs()
+            db.session.remove()
+        return self.path.glob(pattern)
+
+
 @pytest.fixture
-def outbox(app) -> Path:
-    """The folder where mail is written when no SMTP server is configured."""
+def outbox(app) -> Outbox:
+    """The mail sent so far (written to MAIL_OUTBOX: no SMTP server in tests); its `glob()`
+    runs the queued jobs first, so a test reads the mail a running worker would have sent."""
     path = Path(app.config["MAIL_OUTBOX"])
     path.mkdir(parents=True, exist_ok=True)
     for old in path.glob("*.eml"):
         old.unlink()
-    return path
+    return Outbox(app, path)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback that the app mails to; yields what it received."""
+    collector = Collector()
+    with SMTPServer(collector) as server:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+        yield collector
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
-from ..security import roles_required
+from ..security import public_cache, roles_required
 from ..timeutil import utcnow
 from . import services
 from .forms import ReissueForm, RevokeForm, VerifyForm
@@ -77,8 +77,6 @@ def pdf(code: str):
     response = Response(services.pdf_for(certificate), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="certificate-{certificate.code}.pdf"')
-    response.cache_control.private = True
-    response.cache_control.max_age = 0
     return response
 
 
@@ -94,11 +92,13 @@ def credential(code: str):
 
 
 @bp.route("/issuer")
+@public_cache(max_age=300)
 def issuer_profile():
     return Response(json.dumps(services.issuer_profile(), indent=2), mimetype=JSON_LD)
 
 
 @bp.route("/issuer/keys/<multikey>")
+@public_cache(max_age=300)
 def issuer_key(multikey: str):
     profile = services.issuer_profile()
     method = next((m for m in profile["verificationMethod"]
@@ -110,10 +110,9 @@ def issuer_key(multikey: str):
 
 
 @bp.route("/issuer/status/revocation")
+@public_cache(max_age=300)
 def status_list():
-    response = Response(json.dumps(services.status_list_credential()), mimetype=JSON_LD)
-    response.cache_control.max_age = 300
-    return response
+    return Response(json.dumps(services.status_list_credential()), mimetype=JSON_LD)
 
 
 @bp.route("/admin/certificates")

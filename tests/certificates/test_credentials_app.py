@@ -121,26 +121,23 @@ def test_status_list_marks_revoked_certificates(app, client, earned, admin):
 
 
 def test_cli_online_check_reports_revocation(app, client, learner, runner, tmp_path,
-                                            live_server, admin):
+                                            live_server, admin, monkeypatch):
     from tests.certificates.conftest import certified_course
     from tests.helpers import publish
 
-    app.config["ISSUER_URL"] = live_server
-    try:
-        certified_course(tmp_path / "c")
-        publish(app, tmp_path / "c")
-        client.sign_in(learner.email)
-        complete(client)
-        code = certificate_of(app, learner.id).code
-        document = _download(client, code)
-        assert _verify_file(runner, tmp_path, document, "--online").exit_code == 0
-        admin_client = app.test_client()
-        admin_client.sign_in(admin.email)
-        admin_client.submit(f"/admin/certificates/{code}/revoke", {"reason": "Fraud."})
-        result = _verify_file(runner, tmp_path, document, "--online")
-        assert result.exit_code == 1 and "revoked by its issuer" in result.output
-    finally:
-        app.config["ISSUER_URL"] = ""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", live_server)
+    certified_course(tmp_path / "c")
+    publish(app, tmp_path / "c")
+    client.sign_in(learner.email)
+    complete(client)
+    code = certificate_of(app, learner.id).code
+    document = _download(client, code)
+    assert _verify_file(runner, tmp_path, document, "--online").exit_code == 0
+    admin_client = app.test_client()
+    admin_client.sign_in(admin.email)
+    admin_client.submit(f"/admin/certificates/{code}/revoke", {"reason": "Fraud."})
+    result = _verify_file(runner, tmp_path, document, "--online")
+    assert result.exit_code == 1 and "revoked by its issuer" in result.output
 
 
 def test_independent_verifier_accepts_app_credentials_and_rejects_tampering(
