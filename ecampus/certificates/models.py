@@ -6,15 +6,16 @@ and version), so later edits to a profile or a course never change an issued cer
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalog.models import Course
 from ..extensions import db
 from ..timeutil import utcnow
+from .wording import valid_until
 
 VALID, REVOKED, REPLACED = "valid", "revoked", "replaced"
 
@@ -25,6 +26,10 @@ class Certificate(db.Model):
         # Issue exactly once: automatic issue always claims sequence 1 for a learner's course,
         # so concurrent completions collide here; a reissue takes the next number.
         UniqueConstraint("user_id", "course_id", "sequence"),
+        # Each certificate owns one bit of one status list; the bit is random within its list.
+        UniqueConstraint("status_list", "status_index"),
+        # Serving a list reads only its set bits: the index covers that query.
+        Index("ix_certificates_status_list_status", "status_list", "status", "status_index"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,8 +49,12 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_at: Mapped[datetime | None]
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
-    #: Position in the revocation BitstringStatusList.
-    status_index: Mapped[int] = mapped_column(unique=True)
+    #: Which revocation BitstringStatusList holds its bit (served at /issuer/status/<n>).
+    status_list: Mapped[int] = mapped_column(default=0)
+    #: Position of its bit in that list, drawn at random.
+    status_index: Mapped[int]
+    #: The signed credential's ``id`` (urn:uuid:...), to find the record a file came from.
+    credential_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     #: The signed Open Badges 3.0 credential, exactly as issued.
     credential: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -53,11 +62,19 @@ class Certificate(db.Model):
     course: Mapped[Course] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])
 
-    def state(self, today: date) -> str:
-        """valid, expired, revoked or replaced, as the verification page shows it."""
+    @property
+    def valid_until(self) -> datetime | None:
+        """When it ceases to be valid (UTC): the credential's validUntil."""
+        return valid_until(self.expires_on)
+
+    def state(self, now: datetime) -> str:
+        """valid, expired, revoked or replaced, as the verification page shows it; `now` is
+        naive UTC (as `utcnow()` gives) or aware."""
         if self.status != VALID:
             return self.status
-        if self.expires_on is not None and self.expires_on < today:
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        if self.expires_on is not None and now >= self.valid_until:
             return "expired"
         return VALID
 
@@ -72,3 +89,24 @@ class SigningKey(db.Model):
     public_multikey: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+
+
+class IssuerLook(db.Model):
+    """The institution's own emblem, signatory and seal, printed on every certificate.
+
+    One row (id 1), in the database so that every node prints the same; images are PNG or
+    SVG bytes already checked by `images.check_image`.
+    """
+
+    __tablename__ = "certificate_look"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    emblem: Mapped[bytes | None] = mapped_column(LargeBinary)
+    emblem_type: Mapped[str | None] = mapped_column(String(20))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature_type: Mapped[str | None] = mapped_column(String(20))
+    seal: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal_type: Mapped[str | None] = mapped_column(String(20))
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_title: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

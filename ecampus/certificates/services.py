@@ -7,7 +7,12 @@ signed: the verification page, the PDF and the credential all read that record.
 Issuing never takes a number from max+1: the status-list index and the code are random, and
 their unique constraints decide a rare collision, retried in a SAVEPOINT; the unique
 (user, course, sequence) makes a second issue find the first. A random index also tells
-nobody when, or after whom, a certificate was issued.
+nobody when, or after whom, a certificate was issued. There are as many status lists as
+needed: a new one opens when the newest holds `LIST_CAPACITY` certificates, half its bits,
+so that a random draw finds a free bit at least every other time.
+
+A certificate is written in one language, the one its course was taken in, and everything
+it says (title, criteria, description, the PDF's labels) is in that language.
 """
 
 from __future__ import annotations
@@ -16,29 +21,37 @@ import calendar
 import copy
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.models import User
+from ..auth.models import User, normalise_name
+from ..catalog.courseformat.model import DEFAULT_CERTIFICATE_TITLE
 from ..catalog.models import Course
 from ..extensions import db
 from ..jobs import enqueue
 from ..learning import services as learning
 from ..timeutil import utcnow
 from ..urls import public_url
-from . import codes, vc
+from . import codes, look, vc, wording
 from .models import REPLACED, REVOKED, VALID, Certificate
 from .pdf import CertificateDocument, render_certificate_pdf
 from .signing import published_keys, signing_key
+from .wording import valid_until
 
 STATUS_LIST_LENGTH = 131_072
+#: Certificates per status list before the next list opens: half its bits stay free.
+LIST_CAPACITY = STATUS_LIST_LENGTH // 2
+#: The statuses whose bit is set in the revocation list.
+SET_BIT_STATUSES = (REVOKED, REPLACED)
 #: Draws of a random status index and code before giving up; each collision is rare.
-ISSUE_ATTEMPTS = 20
+ISSUE_ATTEMPTS = 40
 #: The job that issues a certificate whose issue failed in the completion's transaction.
 ISSUE_JOB = "certificates.issue"
 
@@ -62,15 +75,24 @@ def issuer_profile() -> dict:
     """The issuer profile with every key that has signed, for anyone to verify with."""
     who = issuer()
     keys = {f"{who.id}/keys/{multikey}": key for multikey, key in published_keys().items()}
-    return vc.build_issuer_profile(who, keys)
+    profile = vc.build_issuer_profile(who, keys)
+    emblem = look.current_look().emblem
+    if emblem is not None:  # Open Badges 3.0 Profile.image
+        profile["image"] = {"id": public_url("certificates.look_image", part="emblem"),
+                            "type": "Image"}
+    return profile
 
 
 def resolve_key(method_id: str):
-    """The public key behind a verification method id of this issuer, current or rotated."""
-    prefix = f"{issuer().id}/keys/"
-    if not method_id.startswith(prefix):
+    """The public key behind a verification method id of this issuer, current or rotated.
+
+    The key is found by its multikey (``.../issuer/keys/z6Mk...``) among the keys this site
+    has signed with, whatever public address the credential was issued under; the verifier
+    separately checks that the method sits under the credential's issuer."""
+    prefix, separator, multikey = method_id.rpartition("/keys/")
+    if not separator or not prefix.startswith(("https://", "http://")):
         return None
-    return published_keys().get(method_id[len(prefix):])
+    return published_keys().get(multikey)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -176,8 +198,9 @@ def _issue(user_id: int, course: Course, sequence: int) -> tuple[Certificate, bo
         return existing, False
     user = db.session.get(User, user_id)
     key = signing_key()
+    status_list = _open_status_list()
     for _attempt in range(ISSUE_ATTEMPTS):
-        certificate = _new_certificate(user, course, sequence, key)
+        certificate = _new_certificate(user, course, sequence, key, status_list)
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)
@@ -190,33 +213,72 @@ def _issue(user_id: int, course: Course, sequence: int) -> tuple[Certificate, bo
     raise CertificateError("no free status index or code after several draws")
 
 
-def _new_certificate(user: User, course: Course, sequence: int, key) -> Certificate:
+def _open_status_list() -> int:
+    """The status list new certificates go to: the newest, or a new one when it is full.
+
+    Two issuers that both see the newest list one short of full both use it; the capacity
+    is a soft limit that keeps random draws cheap, the list's length the hard one."""
+    newest = db.session.scalar(select(func.max(Certificate.status_list))) or 0
+    used = db.session.scalar(select(func.count()).select_from(Certificate).where(
+        Certificate.status_list == newest))
+    return newest + 1 if used >= LIST_CAPACITY else newest
+
+
+def status_list_url(number: int) -> str:
+    """Where status list `number` is published (list 0 also at /issuer/status/revocation)."""
+    return public_url("certificates.status_list", number=number)
+
+
+def certificate_language(user: User, course: Course) -> str:
+    """The language the course was taken in: the learner's if the course offers it."""
+    return user.language if user.language in course.languages else course.base_language
+
+
+def certificate_title(settings: dict, language: str) -> str:
+    """The certificate's title in its language: the author's for that language if given,
+    the author's own title, else the standard title translated."""
+    titles = settings.get("titles") or {}
+    if titles.get(language):
+        return titles[language]
+    title = settings.get("title")
+    if title and title != DEFAULT_CERTIFICATE_TITLE:
+        return title
+    return _("Certificate of Completion")
+
+
+def _new_certificate(user: User, course: Course, sequence: int, key,
+                     status_list: int) -> Certificate:
     settings = course.certificate or {}
-    language = user.language if user.language in course.languages else course.base_language
+    language = certificate_language(user, course)
     text = course.text(language)
     now = utcnow().replace(microsecond=0)
     issued_on = now.date()
     months = settings.get("expires_after_months")
     expires_on = _add_months(issued_on, months) if months else None
+    until = valid_until(expires_on)
     index = secrets.randbelow(STATUS_LIST_LENGTH)
     code = codes.new_code()
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    with force_locale(language):
+        criteria = _("Completed every required module of the course, passing its quizzes.")
+        title = certificate_title(settings, language)
     credential = vc.build_credential(
-        issuer=issuer(), learner_email=user.email, learner_name=user.full_name,
+        issuer=issuer(), learner_email=user.email, learner_name=normalise_name(user.full_name),
         course_url=public_url("catalog.course", slug=course.slug),
-        course_title=text.title, course_description=text.summary,
-        criteria=_("Completed every required module of the course, passing its quizzes."),
-        valid_from=now.replace(tzinfo=UTC),
-        valid_until=(datetime.combine(expires_on, time(), tzinfo=UTC) if expires_on else None),
-        status_list_url=public_url("certificates.status_list"), status_index=index,
+        course_title=text.title, course_description=text.summary, criteria=criteria,
+        valid_from=now.replace(tzinfo=UTC), credential_id=credential_id,
+        valid_until=until,
+        status_list_url=status_list_url(status_list), status_index=index,
     )
+    credential["credentialSubject"]["achievement"]["inLanguage"] = language
     signed = vc.sign_credential(credential, key, verification_method(key.public_key()))
     return Certificate(
         code=code, user_id=user.id, course_id=course.id, sequence=sequence,
-        learner_name=user.full_name, course_title=text.title,
-        certificate_title=settings.get("title") or _("Certificate of Completion"),
+        learner_name=normalise_name(user.full_name), course_title=text.title,
+        certificate_title=title,
         course_version=course.version, hours=settings.get("hours"), language=language,
-        issued_on=issued_on, expires_on=expires_on, status=VALID, status_index=index,
-        credential=signed,
+        issued_on=issued_on, expires_on=expires_on, status=VALID, status_list=status_list,
+        status_index=index, credential_id=credential_id, credential=signed,
     )
 
 
@@ -265,8 +327,31 @@ def pdf_for(certificate: Certificate) -> bytes:
         expires_on=certificate.expires_on, issuer_name=current_app.config["ISSUER_NAME"],
         code=certificate.code, language=certificate.language,
         verify_url=public_url("certificates.verify", code=certificate.code),
-        certificate_title=certificate.certificate_title,
+        certificate_title=certificate.certificate_title, look=look.current_look(),
     ))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A certificate's duration and dates as words, exactly as its PDF writes them."""
+
+    duration: str | None
+    issued_on: str
+    valid_until: str | None
+
+
+def facts_for(certificate: Certificate, language: str) -> Facts:
+    """The duration and dates of a certificate written in `language` (the viewer's on the
+    verification page, the certificate's own on the PDF), by the rules the PDF follows."""
+    duration = None
+    if certificate.hours:
+        number = wording.format_number(certificate.hours, language)
+        one = wording.hours_plural(certificate.hours, language) == "one"
+        duration = (_("%(n)s hour", n=number) if one else _("%(n)s hours", n=number))
+    return Facts(
+        duration=duration, issued_on=wording.format_day(certificate.issued_on, language),
+        valid_until=(wording.format_valid_until(certificate.expires_on, language)
+                     if certificate.expires_on else None))
 
 
 def revoke(code: str, reason: str) -> Certificate:
@@ -275,11 +360,17 @@ def revoke(code: str, reason: str) -> Certificate:
     if not reason:
         raise CertificateError(_("Give the reason for the revocation."))
     certificate = _by_exact_code(code)
-    if certificate.status != VALID:
-        raise CertificateError(_("Only a valid certificate can be revoked."))
-    certificate.status, certificate.revoked_reason = REVOKED, reason[:1000]
-    certificate.revoked_at = utcnow()
+    # A replaced certificate is already off the list, but an admin may still revoke it (for
+    # fraud, say) so that its page gives that reason instead of pointing to its successor.
+    revoked = db.session.execute(
+        update(Certificate).where(Certificate.id == certificate.id,
+                                  Certificate.status.in_((VALID, REPLACED)))
+        .values(status=REVOKED, revoked_reason=reason[:1000], revoked_at=utcnow())).rowcount
+    if revoked != 1:
+        db.session.rollback()
+        raise CertificateError(_("This certificate is already revoked."))
     db.session.commit()
+    db.session.refresh(certificate)
     return certificate
 
 
@@ -288,9 +379,11 @@ def reissue(code: str) -> Certificate:
     old = _by_exact_code(code)
     if old.status == REPLACED:
         raise CertificateError(_("This certificate was already replaced."))
+    if old.status == REVOKED:
+        raise CertificateError(_("A revoked certificate cannot be reissued."))
     # Claim the old certificate first: a second reissue of it waits here, then finds it taken.
     claimed = db.session.execute(
-        update(Certificate).where(Certificate.id == old.id, Certificate.status != REPLACED)
+        update(Certificate).where(Certificate.id == old.id, Certificate.status == VALID)
         .values(status=REPLACED)).rowcount
     if claimed != 1:
         db.session.rollback()
@@ -303,8 +396,9 @@ def reissue(code: str) -> Certificate:
     highest = db.session.scalar(select(func.max(Certificate.sequence)).where(
         Certificate.user_id == old.user_id, Certificate.course_id == old.course_id))
     new, _created = _issue(old.user_id, db.session.get(Course, old.course_id), highest + 1)
-    db.session.execute(update(Certificate).where(Certificate.id == old.id)
-                       .values(replaced_by_id=new.id))
+    # Replaced means revoked: the old credential's bit is set, with the reason.
+    db.session.execute(update(Certificate).where(Certificate.id == old.id).values(
+        replaced_by_id=new.id, revoked_at=utcnow(), revoked_reason=f"replaced by {new.code}"))
     db.session.commit()
     return new
 
@@ -316,12 +410,21 @@ def _by_exact_code(code: str) -> Certificate:
     return found.certificate
 
 
-def status_list_credential() -> dict:
-    """The signed revocation list: one bit per certificate, set when it is revoked."""
+def status_list_count() -> int:
+    """How many status lists exist (always at least list 0)."""
+    return (db.session.scalar(select(func.max(Certificate.status_list))) or 0) + 1
+
+
+def status_list_credential(number: int, url: str | None = None) -> dict | None:
+    """Signed revocation list `number`: one bit per certificate in it, set when it is revoked
+    or replaced; None for a list that does not exist. `url` is the address it is served at,
+    which the credentials that point to it name as its id."""
+    if not 0 <= number < status_list_count():
+        return None
     revoked = set(db.session.scalars(select(Certificate.status_index).where(
-        Certificate.status == REVOKED)))
+        Certificate.status_list == number, Certificate.status.in_(SET_BIT_STATUSES))))
     credential = vc.build_status_list_credential(
-        issuer(), public_url("certificates.status_list"), revoked, STATUS_LIST_LENGTH,
+        issuer(), url or status_list_url(number), revoked, STATUS_LIST_LENGTH,
         valid_from=utcnow().replace(microsecond=0, tzinfo=UTC))
     key = signing_key()
     signed = vc.sign_credential(credential, key, verification_method(key.public_key()))
@@ -329,44 +432,67 @@ def status_list_credential() -> dict:
     return signed
 
 
-def changed_fields(presented: dict, original: dict, path: str = "") -> list[str]:
+_MISSING = object()
+
+
+def changed_fields(presented, original, path: str = "") -> list[str]:
     """The JSON paths where a presented credential differs from the one issued."""
+    return [path for path, _kind in _differences(presented, original, path)]
+
+
+def _differences(presented, original, path: str = "") -> list[tuple[str, str]]:
+    """(path, "altered" | "removed" | "added") for each difference, in key order."""
+    if presented is _MISSING:
+        return [(path, "removed")]
+    if original is _MISSING:
+        return [(path, "added")]
     if isinstance(presented, dict) and isinstance(original, dict):
-        fields = []
+        found = []
         for key in sorted(set(presented) | set(original)):
-            fields += changed_fields(presented.get(key), original.get(key),
-                                     f"{path}.{key}" if path else key)
-        return fields
+            found += _differences(presented.get(key, _MISSING), original.get(key, _MISSING),
+                                  f"{path}.{key}" if path else key)
+        return found
     if isinstance(presented, list) and isinstance(original, list) and len(presented) == len(
             original):
-        fields = []
+        found = []
         for index, (a, b) in enumerate(zip(presented, original, strict=True)):
-            fields += changed_fields(a, b, f"{path}[{index}]")
-        return fields
-    return [] if presented == original else [path]
+            found += _differences(a, b, f"{path}[{index}]")
+        return found
+    return [] if presented == original else [(path, "altered")]
 
 
-def verify_document(document: dict) -> tuple[vc.VerificationResult, list[str]]:
-    """Check a credential file offline against this issuer's keys, and name what was altered
-    when the issuer still holds the original."""
-    result = vc.verify_credential(document, resolve_key)
+_DIFFERENCE_WORDS = {
+    "altered": "altered field: {path} differs from the credential as issued",
+    "removed": "removed block: {path} was in the credential as issued and is missing",
+    "added": "added field: {path} was not in the credential as issued",
+}
+
+
+def verify_document(document: dict, resolve=None) -> tuple[vc.VerificationResult, list[str]]:
+    """Check a credential file against this issuer's keys (or those `resolve` finds), and
+    when it fails, say what differs from the record issued with the same credential id."""
+    result = vc.verify_credential(document, resolve or resolve_key)
     altered: list[str] = []
     if not result.ok and isinstance(document, dict):
         original = _original_of(document)
-        if original is not None:
-            altered = [f for f in changed_fields(document, original) if not f.startswith("proof")]
+        if original is None:
+            if any("signature invalid" in error for error in result.errors):
+                altered = [f"unknown credential: no certificate issued here has the id "
+                           f"{document.get('id')!r}, so the altered field cannot be named"]
+        else:
+            altered = [_DIFFERENCE_WORDS[kind].format(path=path)
+                       for path, kind in _differences(document, original)
+                       if not path.startswith("proof")]
     return result, altered
 
 
 def _original_of(document: dict) -> dict | None:
-    status = (document.get("credentialStatus") or {})
-    index = status.get("statusListIndex") if isinstance(status, dict) else None
-    try:
-        index = int(index)
-    except (TypeError, ValueError):
+    """The credential as issued, found by the presented credential's id."""
+    credential_id = document.get("id")
+    if not isinstance(credential_id, str):
         return None
     stored = db.session.scalar(select(Certificate.credential).where(
-        Certificate.status_index == index))
+        Certificate.credential_id == credential_id))
     return copy.deepcopy(stored) if stored else None
 
 
@@ -379,7 +505,7 @@ def dashboard_panel(user_id: int, entries) -> dict:
         return {}
     rows = db.session.scalars(select(Certificate).where(
         Certificate.user_id == user_id, Certificate.course_id.in_(course_ids),
-        Certificate.status != REPLACED))
+        Certificate.replaced_by_id.is_(None)))
     panels = {c.course_id: Panel("certificates/_dashboard.html", {"certificate": c})
               for c in rows}
     for entry in entries:  # completed, certificate still being issued by its job
@@ -399,6 +525,6 @@ def codes_for(course_ids: list[int], user_ids) -> dict[tuple[int, int], str]:
     rows = db.session.execute(
         select(Certificate.user_id, Certificate.course_id, Certificate.code)
         .where(Certificate.course_id.in_(course_ids), Certificate.user_id.in_(user_ids),
-               Certificate.status != REPLACED)
+               Certificate.replaced_by_id.is_(None))
     ).all()
     return {(r.user_id, r.course_id): r.code for r in rows}

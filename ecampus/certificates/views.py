@@ -15,14 +15,15 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..security import public_cache, roles_required
 from ..timeutil import utcnow
-from . import services
-from .forms import ReissueForm, RevokeForm, VerifyForm
+from . import look, services
+from .forms import LookForm, ReissueForm, RevokeForm, VerifyForm
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -58,7 +59,9 @@ def verify(code: str):
     if certificate.code != code:
         return redirect(url_for("certificates.verify", code=certificate.code))
     return render_template("certificates/verify.html", certificate=certificate,
-                           state=certificate.state(utcnow().date()))
+                           state=certificate.state(utcnow()),
+                           facts=services.facts_for(certificate, str(get_locale() or "en")),
+                           look=look.current_look())
 
 
 def _own_certificate(code: str):
@@ -109,10 +112,21 @@ def issuer_key(multikey: str):
     return Response(json.dumps(document, indent=2), mimetype=JSON_LD)
 
 
+@bp.route("/issuer/status/<int(min=0):number>")
+@public_cache(max_age=300)
+def status_list(number: int):
+    signed = services.status_list_credential(number)
+    if signed is None:
+        abort(404)
+    return Response(json.dumps(signed), mimetype=JSON_LD)
+
+
 @bp.route("/issuer/status/revocation")
 @public_cache(max_age=300)
-def status_list():
-    return Response(json.dumps(services.status_list_credential()), mimetype=JSON_LD)
+def revocation_list():
+    """List 0 at the address the first credentials were issued with."""
+    url = services.public_url("certificates.revocation_list")
+    return Response(json.dumps(services.status_list_credential(0, url)), mimetype=JSON_LD)
 
 
 @bp.route("/admin/certificates")
@@ -122,7 +136,7 @@ def admin_index():
     certificate = services.find_by_code(query).certificate if query else None
     return render_template("certificates/admin.html", query=query, certificate=certificate,
                            revoke_form=RevokeForm(), reissue_form=ReissueForm(),
-                           state=certificate.state(utcnow().date()) if certificate else None)
+                           state=certificate.state(utcnow()) if certificate else None)
 
 
 @bp.route("/admin/certificates/<code>/revoke", methods=["POST"])
@@ -154,3 +168,48 @@ def reissue(code: str):
     flash(_("A new certificate %(new)s replaces %(old)s.", new=new.code, old=code), "success")
     return redirect(url_for("certificates.admin_index", code=new.code))
 
+
+@bp.route("/admin/certificates/look", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_look():
+    form = LookForm()
+    current = look.current_look()
+    if request.method == "GET":
+        form.signatory_name.data = current.signatory_name
+        form.signatory_title.data = current.signatory_title
+    elif form.validate_on_submit():
+        uploads = {part: _upload(getattr(form, part).data) for part in look.PARTS}
+        remove = {part for part in look.PARTS if getattr(form, f"remove_{part}").data}
+        try:
+            look.save_look(signatory_name=form.signatory_name.data or "",
+                           signatory_title=form.signatory_title.data or "",
+                           uploads=uploads, remove=remove)
+        except look.LookError as error:
+            for part, message in error.problems.items():
+                getattr(form, part).errors = [message]
+        else:
+            flash(_("Certificates now carry this look."), "success")
+            return redirect(url_for("certificates.admin_look"))
+    status = 400 if form.errors else 200
+    return render_template("certificates/admin_look.html", form=form, look=current), status
+
+
+def _upload(storage) -> bytes:
+    # The request's own limit (MAX_CONTENT_LENGTH) bounds what is read here.
+    if storage is None or not getattr(storage, "filename", ""):
+        return b""
+    return storage.read()
+
+
+@bp.route("/issuer/look/<part>")
+@public_cache(max_age=300)
+def look_image(part: str):
+    image = look.image(part)
+    if image is None:
+        abort(404)
+    response = Response(image.data, mimetype=image.mime)
+    # An SVG opened on its own must not run anything or load anything.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -90,3 +90,40 @@ def test_a_mistyped_code_is_explained_next_to_the_field(page, axe):
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(field).to_have_value("7K3M-Q9X")
     axe(page)
+
+
+def test_admin_sets_the_certificate_look_by_keyboard(page, axe, make_user, course, tmp_path):
+    from tests.certificates.test_look_images import png, svg
+
+    admin = make_user("admin")
+    emblem, hostile = tmp_path / "emblem.svg", tmp_path / "seal.svg"
+    emblem.write_bytes(svg('<circle cx="32" cy="32" r="30" fill="#1b365d"/>'))
+    hostile.write_bytes(svg("<script>alert(1)</script>"))
+    signature = tmp_path / "signature.png"
+    signature.write_bytes(png(400, 100))
+    page.goto("/admin/certificates/look")
+    sign_in(page, admin.email)
+    page.goto("/admin/certificates/look")
+    expect(page.get_by_role("heading", level=1, name="Certificate look")).to_be_visible()
+    assert_fits_width(page)
+    axe(page)
+
+    page.get_by_label("Emblem (PNG or SVG)").set_input_files(str(emblem))
+    page.get_by_label("Signatory's name").fill("Amina Okafor")
+    page.get_by_label("Signatory's title").fill("Director-General")
+    page.get_by_label("Signature (PNG or SVG)").set_input_files(str(signature))
+    page.get_by_label("Seal (PNG or SVG, optional)").set_input_files(str(hostile))
+    page.get_by_label("Seal (PNG or SVG, optional)").press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("“script” element")
+    assert_fits_width(page)
+    axe(page)
+
+    page.get_by_label("Emblem (PNG or SVG)").set_input_files(str(emblem))
+    page.get_by_label("Signature (PNG or SVG)").set_input_files(str(signature))
+    page.get_by_role("button", name="Save the look").click()
+    expect(page.get_by_text("Certificates now carry this look.")).to_be_visible()
+    expect(page.get_by_role("img", name="Current emblem")).to_be_visible()
+    expect(page.get_by_role("img", name="Current signature")).to_be_visible()
+    assert_fits_width(page)
+    axe(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -144,7 +145,8 @@ def test_independent_verifier_accepts_app_credentials_and_rejects_tampering(
         app, client, earned, node_verify):
     credential = _download(client, earned.code)
     profile = json.loads(app.test_client().get("/issuer").data)
-    status_list = json.loads(app.test_client().get("/issuer/status/revocation").data)
+    status_url = credential["credentialStatus"]["statusListCredential"]
+    status_list = json.loads(app.test_client().get(urlsplit(status_url).path).data)
     verdict = node_verify({"credential": credential, "controllerDocument": profile,
                            "statusListCredential": status_list})
     assert verdict["verified"], verdict

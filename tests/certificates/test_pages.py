@@ -43,7 +43,7 @@ def test_verification_page_shows_every_printed_field(app, earned, learner):
     for text in (learner.full_name, "Protection at borders", "Certificate of Achievement",
                  earned.code, "Valid.", "E-Campus"):
         assert text in page, text
-    assert "Expires on" in page and str(earned.expires_on.year) in page
+    assert "Valid until" in page and str(earned.expires_on.year) in page
     assert learner.email not in page
 
 

@@ -128,13 +128,21 @@ def test_malformed_proof_is_named(signed, resolve_key, proof_change, message):
     assert any(error.startswith(message) for error in result.errors), result.errors
 
 
-def test_proof_set_is_not_accepted(signed, resolve_key):
-    altered = {**signed, "proof": [signed["proof"]]}
-    assert (
-        verify_credential(altered, resolve_key, now=LATER)
-        .errors[0]
-        .startswith("proof malformed: expected a single proof object")
-    )
+def test_proof_set_of_one_verifies(signed, resolve_key):
+    assert verify_credential({**signed, "proof": [signed["proof"]]}, resolve_key, now=LATER).ok
+
+
+def test_proof_set_fails_when_any_member_fails(signed, resolve_key):
+    broken = {**signed["proof"], "created": "2020-01-01T00:00:00Z"}
+    result = verify_credential({**signed, "proof": [signed["proof"], broken]}, resolve_key,
+                               now=LATER)
+    assert not result.ok
+    assert result.errors[0].startswith("proof 2 of 2: signature invalid")
+
+
+def test_empty_proof_set_is_unsigned(signed, resolve_key):
+    result = verify_credential({**signed, "proof": []}, resolve_key, now=LATER)
+    assert result.errors[0] == "proof missing: the proof set is empty"
 
 
 def test_other_cryptosuite_is_named(signed, resolve_key):

@@ -118,13 +118,24 @@ def serialize_proof(verify_data: bytes, key: Ed25519PrivateKey) -> str:
 def verify_proof(
     document: Any, resolve_key: ResolveKey, *, loader: BundledContextLoader | None = None
 ) -> VerificationResult:
-    """Check the document's eddsa-rdfc-2022 proof alone: shape, key, and signature."""
+    """Check the document's eddsa-rdfc-2022 proof alone: shape, key, and signature.
+
+    ``proof`` may be one object or an array of them (a proof set, which 1EdTech's JSON
+    schema requires); every proof in a set must verify."""
     errors: list[str] = []
     proof = document.get("proof") if isinstance(document, dict) else None
     if proof is None:
         return VerificationResult(False, ["proof missing: the document is not signed"])
+    if isinstance(proof, list):
+        if not proof:
+            return VerificationResult(False, ["proof missing: the proof set is empty"])
+        for number, member in enumerate(proof, start=1):
+            checked = verify_proof({**document, "proof": member}, resolve_key, loader=loader)
+            prefix = f"proof {number} of {len(proof)}: " if len(proof) > 1 else ""
+            errors += [prefix + error for error in checked.errors]
+        return VerificationResult(not errors, errors)
     if not isinstance(proof, dict):
-        return VerificationResult(False, ["proof malformed: expected a single proof object"])
+        return VerificationResult(False, ["proof malformed: expected a proof object or array"])
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
         return VerificationResult(
             False,

@@ -40,14 +40,17 @@ def verify_credential(
         errors.append("not a credential: type does not include VerifiableCredential")
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    proof = document.get("proof")
-    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    proofs = document.get("proof")
+    methods = [proof.get("verificationMethod") for proof in
+               (proofs if isinstance(proofs, list) else [proofs]) if isinstance(proof, dict)]
     if not isinstance(issuer_id, str):
         errors.append("issuer missing: the credential does not say who issued it")
-    elif isinstance(method, str) and not issuer_controls(issuer_id, method):
-        errors.append(
+    else:
+        errors += [
             f"verification method mismatch: {method!r} is not a key of the issuer {issuer_id!r}"
-        )
+            for method in methods
+            if isinstance(method, str) and not issuer_controls(issuer_id, method)
+        ]
     errors.extend(_date_errors(document, now or datetime.now(UTC), max_clock_skew))
     return VerificationResult(not errors, errors)
 
@@ -65,11 +68,20 @@ def _date_errors(document: dict, now: datetime, skew: timedelta) -> list[str]:
     valid_until = _date(document, "validUntil", errors)
     if valid_from is None and "validFrom" not in document:
         errors.append("validFrom missing: the credential does not say when it becomes valid")
-    if valid_from is not None and valid_from > now + skew:
+    if valid_from is not None and _later(valid_from, now, skew):
         errors.append(f"not yet valid: validFrom is {document['validFrom']}")
-    if valid_until is not None and valid_until < now - skew:
+    if valid_until is not None and _later(now, valid_until, skew):
         errors.append(f"expired: validUntil was {document['validUntil']}")
     return errors
+
+
+def _later(first: datetime, second: datetime, skew: timedelta) -> bool:
+    """Whether `first` comes after `second` by at least the clock skew, exactly as Digital
+    Bazaar's verifier compares times: within the skew they are equal, and with no skew an
+    equal time counts as after (so a credential ceases to be valid at validUntil)."""
+    if abs(first - second) < skew:
+        return False
+    return not first < second
 
 
 def _date(document: dict, name: str, errors: list[str]) -> datetime | None:

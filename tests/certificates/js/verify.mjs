@@ -8,7 +8,8 @@
  *   {"credential": {...},
  *    "controllerDocument": {...} or [{...}, ...],   the issuer profile as the app publishes it
  *    "statusListCredential": {...},                 optional: check revocation for real
- *    "now": "2030-01-01T00:00:00Z"}                 optional: the time to verify at
+ *    "now": "2030-01-01T00:00:00Z",                 optional: the time to verify at
+ *    "maxClockSkew": 0}                             optional: seconds of leeway (300)
  * Prints {"verified": bool, "error": string|null, "status": ...}; exits 0 if verified, else 1.
  *
  * Key resolution: the proof's verificationMethod is an https URL under the issuer
@@ -79,7 +80,7 @@ function makeDocumentLoader(controllerDocuments) {
   };
 }
 
-function statusChecker({statusListCredential, suite, documentLoader, now}) {
+function statusChecker({statusListCredential, suite, documentLoader, now, maxClockSkew}) {
   return async ({credential}) => {
     if(!statusListCredential) {
       return {verified: true, skipped: 'no status list credential given'};
@@ -89,7 +90,7 @@ function statusChecker({statusListCredential, suite, documentLoader, now}) {
       return {verified: false, error: 'status list credential id does not match'};
     }
     const listResult = await vc.verifyCredential({
-      credential: statusListCredential, suite, documentLoader, now,
+      credential: statusListCredential, suite, documentLoader, now, maxClockSkew,
     });
     if(!listResult.verified) {
       return {verified: false, error: `status list: ${describe(listResult)}`};
@@ -122,11 +123,12 @@ async function main() {
   const documentLoader = makeDocumentLoader([input.controllerDocument ?? []].flat());
   const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
   const now = input.now ? new Date(input.now) : undefined;
+  const maxClockSkew = input.maxClockSkew ?? 300;
   const checkStatus = statusChecker({
-    statusListCredential: input.statusListCredential, suite, documentLoader, now,
+    statusListCredential: input.statusListCredential, suite, documentLoader, now, maxClockSkew,
   });
   const result = await vc.verifyCredential({
-    credential: input.credential, suite, documentLoader, checkStatus, now,
+    credential: input.credential, suite, documentLoader, checkStatus, now, maxClockSkew,
   });
   const verified = result.verified === true;
   console.log(JSON.stringify({
