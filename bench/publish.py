@@ -1,4 +1,5 @@
-"""Publishing speed: 100 generated courses of 10 modules, cold, unchanged and one change.
+"""Publishing speed: 100 generated courses of 10 modules, cold, unchanged and one change;
+then from git: the time from a signed webhook to the changed lesson being live.
 
 Run: .venv/bin/python bench/publish.py [--database-url URL] [--courses 100] [--modules 10]
 """
@@ -6,7 +7,12 @@ Run: .venv/bin/python bench/publish.py [--database-url URL] [--courses 100] [--m
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
+import json
 import logging
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import fresh_database, make_app  # noqa: E402
 from ecampus.catalog.publishing import publish_courses  # noqa: E402
+from ecampus.jobs.worker import run_pending_jobs  # noqa: E402
+from ecampus.sources import services as sources  # noqa: E402
 
 PARAGRAPH = (
     "Migration governance covers the policies, laws and institutions through which states "
@@ -114,6 +122,56 @@ def main() -> None:
         print(f"cold publish:        {cold:7.2f} s")
         print(f"unchanged republish: {unchanged:7.2f} s ({100 * unchanged / cold:.1f}% of cold)")
         print(f"one module changed:  {one_change:7.2f} s ({100 * one_change / cold:.1f}% of cold)")
+    with fresh_database(args.database_url) as url:
+        live, first = webhook_to_live(url, args.courses, args.modules)
+        print(f"git: first sync of the repository:          {first:7.2f} s")
+        print(f"git: webhook to live, one module changed:   {live:7.2f} s")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
+           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.org"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def webhook_to_live(database_url: str, courses: int, modules: int) -> tuple[float, float]:
+    """Seconds from a signed push webhook to the changed lesson on its page (one module of
+    one course changed in a repository of `courses`), and for the first sync."""
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        work, bare = base / "work", base / "bare.git"
+        generate(work, courses, modules)
+        _git(base, "init", "-q", "--bare", "--initial-branch=main", str(bare))
+        _git(work, "init", "-q", "--initial-branch=main")
+        _git(work, "add", "--all")
+        _git(work, "commit", "-qm", "Courses")
+        _git(work, "push", "-q", str(bare), "HEAD:refs/heads/main")
+        app = make_app(database_url)
+        app.instance_path = str(base / "instance")
+        client = app.test_client()
+        with app.app_context():
+            source, secret = sources.create_source("bench", str(bare), "main")
+            source_id = source.id
+            start = time.perf_counter()
+            sources.sync_source(source_id)
+            first = time.perf_counter() - start
+        target = work / "bench-course-050" / "03-lesson-3.md"
+        target.write_text(target.read_text() + "\nOne more sentence from git.\n")
+        _git(work, "commit", "-qam", "Clarify lesson 3")
+        _git(work, "push", "-q", str(bare), "HEAD:refs/heads/main")
+        body = json.dumps({"ref": "refs/heads/main"}).encode()
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        start = time.perf_counter()
+        response = client.post("/hooks/courses/bench", data=body,
+                               headers={"X-Hub-Signature-256": signature},
+                               content_type="application/json")
+        assert response.status_code == 202, response.status_code
+        with app.app_context():
+            assert run_pending_jobs() >= 1
+        page = client.get("/courses/bench-course-050/lesson-3/").get_data(as_text=True)
+        elapsed = time.perf_counter() - start
+        assert "One more sentence from git." in page, "the change must be live"
+        return elapsed, first
 
 
 if __name__ == "__main__":

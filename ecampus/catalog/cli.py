@@ -10,7 +10,16 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import courseformat as cf
-from .publishing import ADDED, CHANGED, RETIRED, SKIPPED, UNCHANGED, PublishReport, publish_courses
+from .publishing import (
+    ADDED,
+    CHANGED,
+    NO_ACCOUNT,
+    RETIRED,
+    SKIPPED,
+    UNCHANGED,
+    PublishReport,
+    publish_courses,
+)
 
 courses_cli = AppGroup("courses", help="Check and publish Markdown courses.")
 PROGRESS_THRESHOLD = 10
@@ -68,6 +77,7 @@ def publish_and_echo(root: Path | str, echo) -> PublishReport:
                   for o in (ADDED, CHANGED, RETIRED, UNCHANGED)}
         detail = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         echo(f"{change.outcome:9} {change.slug}" + (f" (modules: {detail})" if detail else ""))
+        _echo_problems(p for p in change.problems if p.message.startswith(NO_ACCOUNT))
     summary = ", ".join(f"{report.count(o)} {o}" for o in (ADDED, CHANGED, RETIRED, UNCHANGED,
                                                             SKIPPED))
     echo(f"Courses: {summary}.")

@@ -34,6 +34,8 @@ class Course(db.Model):
     level: Mapped[str | None] = mapped_column(String(100))
     tags: Mapped[list[str]] = mapped_column(JSON)
     authors: Mapped[list[str]] = mapped_column(JSON)
+    #: Lower-cased emails of the accounts that own the course (its `authors` given as emails).
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: {"title", "hours", "expires_after_months"}, or None when the course gives none.
     certificate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -164,3 +166,35 @@ class CourseFile(db.Model):
     mimetype: Mapped[str] = mapped_column(String(100))
 
     course: Mapped[Course] = relationship()
+
+
+class PublishRecord(db.Model):
+    """One attempt to publish one course, whatever started it, kept for the course's history.
+
+    A refused new course has no course row yet: `course_id` is then empty and `slug` names it.
+    """
+
+    __tablename__ = "publish_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: Who published, as they were called then (the account may change or go).
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(16))  # cli | upload | git | preview
+    commit_id: Mapped[str | None] = mapped_column(String(64))
+    commit_author: Mapped[str | None] = mapped_column(String(300))
+    commit_message: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # published | unchanged | refused | ...
+    #: {"course_version", "modules": {"added": [...], "changed": [...], "retired": [...]},
+    #:  "quiz_versions": {module slug: version number}}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The checker's problems, one ``path:line: severity: message`` a line.
+    report: Mapped[str] = mapped_column(Text, default="")

@@ -11,16 +11,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import column, select, table, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..jobs import enqueue
+from ..textsearch import fold
 from ..timeutil import utcnow
 from . import courseformat as cf
+from . import history
+from .history import CLI, PublishOrigin
 from .models import Course, CourseFile, CourseText, MediaBlob, Module, ModuleText, ModuleVersion
 
 ADDED, CHANGED, RETIRED, UNCHANGED, SKIPPED = "added", "changed", "retired", "unchanged", "skipped"
+#: How a warning about an owner with no account starts (the CLI prints these).
+NO_ACCOUNT = "authors: no account has the email"
+#: Accounts, read by email only to warn about owners who have none (auth stays unimported).
+_ACCOUNTS = table("users", column("email"))
 #: The job that completes enrolments a republish completed (learning.recompute_completions).
 RECOMPUTE_JOB = "learning.recompute"
 
@@ -33,6 +40,9 @@ class CourseChange:
     outcome: str
     modules: dict[str, str] = field(default_factory=dict)
     problems: list[cf.Problem] = field(default_factory=list)
+    #: The version number of each quiz module that got a new version.
+    quiz_versions: dict[str, int] = field(default_factory=dict)
+    course_version: int | None = None
 
 
 @dataclass
@@ -51,70 +61,110 @@ class PublishReport:
 
 
 def publish_courses(
-    root: Path | str, *, progress: Callable[[Iterable], Iterable] | None = None
+    root: Path | str, *, progress: Callable[[Iterable], Iterable] | None = None,
+    origin: PublishOrigin = CLI, retire_missing: bool = True,
 ) -> PublishReport:
-    """Check every course folder under `root`, publish the valid ones, retire the vanished.
+    """Check every course folder under `root`, publish the valid ones, retire the vanished
+    (unless `retire_missing` is false: a git source retires only its own courses).
 
-    A folder whose files are byte for byte those last published is not even parsed.
+    A folder whose files are byte for byte those last published is not even parsed. Every
+    course gets one publish record per call, saying who or what started it (`origin`).
     """
     folders = cf.course_folders(Path(root))
     published = {row.slug: row for row in db.session.execute(
         select(Course.slug, Course.source_hash, Course.retired_at))}
     report = PublishReport()
     for folder in (progress(folders) if progress else folders):
+        started_at = utcnow()
         fingerprint = cf.source_fingerprint(folder)
         known = published.get(folder.name)
         if known is not None and known.source_hash == fingerprint and known.retired_at is None:
             report.courses.append(CourseChange(folder.name, UNCHANGED))
+            history.record_publish(folder.name, history.UNCHANGED, origin=origin,
+                                   started_at=started_at)
             continue
         result = cf.read_course(folder)
         if result.course is None:
             report.courses.append(CourseChange(result.slug, SKIPPED, problems=result.problems))
+            history.record_in_own_transaction(result.slug, history.REFUSED, origin=origin,
+                                              started_at=started_at,
+                                              problems=result.problems)
             continue
-        change = publish_course(result.course, source_hash=fingerprint)
-        change.problems = result.problems
+        change = publish_course(result.course, source_hash=fingerprint, origin=origin,
+                                problems=result.problems, started_at=started_at)
         report.courses.append(change)
     present = {folder.name for folder in folders}
-    for course in db.session.scalars(select(Course).where(Course.retired_at.is_(None))):
+    live = select(Course).where(Course.retired_at.is_(None))
+    for course in db.session.scalars(live) if retire_missing else ():
         if course.slug not in present:
-            report.courses.append(retire_course(course))
+            report.courses.append(retire_course(course, origin=origin))
     db.session.commit()
     report.courses.sort(key=lambda change: change.slug)
     return report
 
 
-def retire_course(course: Course) -> CourseChange:
+def retire_course(course: Course, *, origin: PublishOrigin = CLI) -> CourseChange:
     """Hide a course whose folder is gone; its history and certificates stay."""
-    course.retired_at = utcnow()
+    started_at = course.retired_at = utcnow()
     change = CourseChange(course.slug, RETIRED)
     for module in course.modules:
         if module.retired_at is None:
             module.retired_at = course.retired_at
             change.modules[module.slug] = RETIRED
+    history.record_publish(course.slug, history.RETIRED, origin=origin, course_id=course.id,
+                           started_at=started_at,
+                           changes=history.changes_summary(change.modules))
     db.session.commit()
     return change
 
 
-def publish_course(parsed: cf.Course, *, source_hash: str | None = None) -> CourseChange:
+def publish_course(parsed: cf.Course, *, source_hash: str | None = None,
+                   origin: PublishOrigin = CLI, problems: Iterable[cf.Problem] = (),
+                   started_at=None) -> CourseChange:
     """Bring one course's rows in line with its parsed folder, in one transaction.
 
     A changed course may have dropped the last module some learners were missing: the
     same transaction queues RECOMPUTE_JOB, which completes them (and issues their
-    certificates) through learning, a feature publishing must not import.
+    certificates) through learning, a feature publishing must not import. The same
+    transaction records the attempt (`origin`, with the checker's warnings in `problems`);
+    an attempt that fails is recorded on its own after the rollback.
     """
+    started_at = started_at or utcnow()
+    problems = [*problems, *unknown_owners(parsed)]
     try:
         change = _publish(parsed)
         db.session.execute(update(Course).where(Course.slug == parsed.slug)
                            .values(source_hash=source_hash))
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == parsed.slug))
         if change.outcome == CHANGED:
-            course_id = db.session.scalar(select(Course.id).where(Course.slug == parsed.slug))
             enqueue(RECOMPUTE_JOB, {"course_id": course_id},
                     key=f"{RECOMPUTE_JOB}:{course_id}")
+        history.record_publish(
+            parsed.slug, history.UNCHANGED if change.outcome == UNCHANGED else history.PUBLISHED,
+            origin=origin, course_id=course_id, started_at=started_at, problems=problems,
+            changes=history.changes_summary(change.modules, course_version=change.course_version,
+                                            quiz_versions=change.quiz_versions))
         db.session.commit()
-    except Exception:
+        change.problems = problems
+    except Exception as error:
         db.session.rollback()
+        failure = cf.Problem(parsed.slug, 1, "error", f"publishing failed: {error}")
+        history.record_in_own_transaction(parsed.slug, history.FAILED, origin=origin,
+                                          started_at=started_at, problems=[failure])
         raise
     return change
+
+
+def unknown_owners(parsed: cf.Course) -> list[cf.Problem]:
+    """A warning for each owner email with no account yet: it may be created later."""
+    if not parsed.owners:
+        return []
+    known = set(db.session.scalars(select(_ACCOUNTS.c.email)
+                                   .where(_ACCOUNTS.c.email.in_(parsed.owners))))
+    return [cf.Problem(f"{parsed.slug}/course.md", parsed.owners_line, "warning",
+                       f"{NO_ACCOUNT} {email} yet; it owns the course "
+                       "once it exists")
+            for email in parsed.owners if email not in known]
 
 
 def _publish(parsed: cf.Course) -> CourseChange:
@@ -137,10 +187,13 @@ def _publish(parsed: cf.Course) -> CourseChange:
     _apply_course_fields(course, parsed, now)
     _store_media(course, parsed)
     db.session.flush()
-    change = CourseChange(parsed.slug, outcome)
+    change = CourseChange(parsed.slug, outcome, course_version=course.version)
     existing = {m.slug: m for m in course.modules}
     for item in parsed.modules:
-        change.modules[item.slug] = _publish_module(course, existing.get(item.slug), item)
+        change.modules[item.slug], module = _publish_module(course, existing.get(item.slug),
+                                                            item)
+        if item.kind == "quiz" and change.modules[item.slug] != UNCHANGED:
+            change.quiz_versions[item.slug] = module.current_version.number
     for slug, module in existing.items():
         if slug not in change.modules and module.retired_at is None:
             module.retired_at = now
@@ -158,6 +211,7 @@ def _apply_course_fields(course: Course, parsed: cf.Course, now) -> None:
     course.level = parsed.level
     course.tags = list(parsed.tags)
     course.authors = list(parsed.authors)
+    course.owners = list(parsed.owners)
     course.certificate = (dataclasses.asdict(parsed.certificate)
                           if parsed.certificate is not None else None)
     course.updated_at = now
@@ -174,7 +228,7 @@ def _apply_course_fields(course: Course, parsed: cf.Course, now) -> None:
     words = [*parsed.tags]
     for text in parsed.texts.values():
         words += [text.title, text.summary]
-    course.search_text = " ".join(words).casefold()
+    course.search_text = fold(" ".join(words))
 
 
 def _store_media(course: Course, parsed: cf.Course) -> None:
@@ -198,7 +252,8 @@ def _store_media(course: Course, parsed: cf.Course) -> None:
         db.session.delete(stale)
 
 
-def _publish_module(course: Course, module: Module | None, item: cf.Module) -> str:
+def _publish_module(course: Course, module: Module | None, item: cf.Module
+                    ) -> tuple[str, Module]:
     outcome = UNCHANGED
     if module is None:
         module = Module(course=course, slug=item.slug)
@@ -228,4 +283,4 @@ def _publish_module(course: Course, module: Module | None, item: cf.Module) -> s
         module.current_version = version
         if outcome == UNCHANGED:
             outcome = CHANGED
-    return outcome
+    return outcome, module

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
+from ..textsearch import has_all, matches_all, query_words
 from .models import Course, CourseFile, MediaBlob, Module, ModuleText, ModuleVersion
 
 
@@ -86,6 +87,7 @@ class CourseSnapshot:
     level: str | None
     tags: list[str]
     authors: list[str]
+    owners: list[str]
     certificate: dict[str, Any] | None
     retired_at: datetime | None
     texts: dict[str, TextSnapshot] = field(default_factory=dict)
@@ -109,7 +111,8 @@ def _snapshot(course: Course) -> CourseSnapshot:
         content_hash=course.content_hash, base_language=course.base_language,
         languages=list(course.languages), status=course.status, enrolment=course.enrolment,
         duration_minutes=course.duration_minutes, level=course.level, tags=list(course.tags),
-        authors=list(course.authors), certificate=course.certificate,
+        authors=list(course.authors), owners=list(course.owners or ()),
+        certificate=course.certificate,
         retired_at=course.retired_at,
         texts={t.language: TextSnapshot(t.language, t.title, t.summary, t.description_html)
                for t in course.texts},
@@ -131,28 +134,50 @@ class ModuleEntry:
     translated: bool
 
 
-def can_see_drafts(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role("author"))
+def can_author(user, course) -> bool:
+    """Whether `user` may see this course's drafts, item analysis, versions and history.
+
+    Admins may for every course; an author only for a course whose front matter names their
+    email among its `authors`.
+    """
+    if not (user and user.is_authenticated):
+        return False
+    if user.has_role("admin"):
+        return True
+    return user.has_role("author") and user.email.casefold() in (course.owners or ())
 
 
-def list_courses(query: str = "", language: str = "", *, include_drafts: bool = False
-                 ) -> list[Course]:
-    """Live courses matching words of `query` in title, summary or tag, in `language`."""
-    statement = (select(Course).where(Course.retired_at.is_(None))
+def can_see_drafts(user, course) -> bool:
+    """A draft exists for its owning authors and for admins; for everyone else it does not."""
+    return can_author(user, course)
+
+
+def list_courses(query: str = "", language: str = "", *, include_drafts: bool = False,
+                 reader=None) -> list[Course]:
+    """Live courses matching words of `query` in title, summary or tag, whatever their case
+    and accents, in `language`; those whose title holds every word come first."""
+    words = query_words(query)
+    statement = (select(Course).where(Course.retired_at.is_(None),
+                                      matches_all(Course.search_text, words))
                  .options(selectinload(Course.texts)).order_by(Course.slug))
-    if not include_drafts:
+    # Drafts are listed when `include_drafts`, or to a `reader` who may see them.
+    if not include_drafts and not (reader is not None and reader.is_authenticated
+                                   and reader.has_role("author")):
         statement = statement.where(Course.status == "published")
-    for word in query.casefold().split()[:8]:
-        statement = statement.where(Course.search_text.contains(word, autoescape=True))
     courses = list(db.session.scalars(statement))
+    if not include_drafts:
+        courses = [c for c in courses if not c.is_draft or can_see_drafts(reader, c)]
     if language:
         courses = [c for c in courses if language in c.languages]
+    if words:
+        courses.sort(key=lambda c: not has_all(" ".join(t.title for t in c.texts), words))
     return courses
 
 
-def get_course(slug: str, *, include_drafts: bool) -> CourseSnapshot:
+def get_course(slug: str, *, include_drafts: bool = False, reader=None) -> CourseSnapshot:
     """The course with `slug`, retired ones included (their pages explain they are retired).
 
+    A draft is found when `include_drafts`, or when `reader` may see it (`can_see_drafts`).
     One small query says which version is live; the rest comes from the snapshot cache.
     """
     row = db.session.execute(
@@ -163,7 +188,7 @@ def get_course(slug: str, *, include_drafts: bool) -> CourseSnapshot:
         raise CourseNotFound(slug)
     course = _courses.get(tuple(row), lambda: _snapshot(db.session.scalar(
         select(Course).where(Course.id == row.id).options(selectinload(Course.texts)))))
-    if course.is_draft and not include_drafts:
+    if course.is_draft and not (include_drafts or can_see_drafts(reader, course)):
         raise CourseNotFound(slug)
     return course
 

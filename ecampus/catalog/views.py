@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..requests import page_arg
+from ..security import roles_required
+from . import history as publish_history
 from . import services
 from .panels import collect_panels
 
@@ -18,7 +22,7 @@ INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", 
 
 def _course_or_404(slug: str):
     try:
-        return services.get_course(slug, include_drafts=services.can_see_drafts(current_user))
+        return services.get_course(slug, reader=current_user)
     except services.CourseNotFound:
         abort(404)
 
@@ -40,8 +44,7 @@ def index():
     language = request.args.get("lang", "")
     if language not in current_app.config["LANGUAGES"]:
         language = ""
-    courses = services.list_courses(query, language,
-                                    include_drafts=services.can_see_drafts(current_user))
+    courses = services.list_courses(query, language, reader=current_user)
     locale = str(get_locale())
     return render_template("catalog/index.html", courses=courses, query=query,
                            language=language, locale=locale)
@@ -57,7 +60,40 @@ def course(slug: str):
     modules = services.module_entries(item, language)
     panels, marks = collect_panels(page="course", course=item, modules=modules, module=None)
     return render_template("catalog/course.html", course=item, text=item.text(language),
-                           language=language, modules=modules, panels=panels, marks=marks)
+                           language=language, modules=modules, panels=panels, marks=marks,
+                           can_author=services.can_author(current_user, item))
+
+
+#: What became of a publish attempt, and what started it, as the history page says it.
+OUTCOME_LABELS = {
+    publish_history.PUBLISHED: _l("Published"), publish_history.UNCHANGED: _l("Unchanged"),
+    publish_history.REFUSED: _l("Refused: the checker found errors"),
+    publish_history.FAILED: _l("Failed"), publish_history.RETIRED: _l("Retired"),
+}
+SOURCE_LABELS = {"cli": _l("Command line"), "upload": _l("Upload"), "git": _l("Git"),
+                 "preview": _l("Preview")}
+
+
+@bp.route("/<slug>/history")
+@roles_required("author")
+def history(slug: str):
+    # A refused new course has records but no course yet: only admins see those.
+    try:
+        item = services.get_course(slug, include_drafts=True)
+    except services.CourseNotFound:
+        item = None
+    if item is None and not current_user.has_role("admin"):
+        abort(404)
+    if item is not None and not services.can_author(current_user, item):
+        abort(404)
+    page = page_arg()
+    records, total = publish_history.history(slug, page=page)
+    if item is None and not total:
+        abort(404)
+    return render_template("catalog/history.html", course=item, slug=slug, records=records,
+                           total=total, page=page, page_size=publish_history.HISTORY_PAGE_SIZE,
+                           outcome_labels=OUTCOME_LABELS, source_labels=SOURCE_LABELS,
+                           title=item.text(str(get_locale())).title if item else slug)
 
 
 @bp.route("/<slug>/<module_slug>/")

@@ -94,3 +94,13 @@ def test_sample_courses_publish_and_lesson_page_stays_light(app, client, runner)
         assert page.status_code == 200
         heaviest = max(heaviest, len(page.data))
     assert heaviest + len(css) < 50_000, (heaviest, len(css))
+
+
+def test_publish_warns_of_an_owner_without_an_account_and_still_publishes(runner, tmp_path,
+                                                                          author):
+    simple_course(tmp_path, authors=f"[{author.email}, later@example.org]")
+    result = runner.invoke(args=["courses", "publish", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert ("migration-basics/course.md:4: warning: authors: no account has the email "
+            "later@example.org yet") in result.output
+    assert author.email not in result.output

@@ -280,6 +280,8 @@ def test_yaml_words_are_not_booleans_or_sexagesimal(tmp_path):
             "Certificate of Completion", None, 18)),
         ("certificate:\n  title: Award\n  hours: 2.5\n  expires_after: 2y",
          CertificateSettings("Award", 2.5, 24)),
+        ("certificate:\n  title: Award\n  titles:\n    es: Premio\n    fr: Prix",
+         CertificateSettings("Award", None, None, {"es": "Premio", "fr": "Prix"})),
         ("certificate: false", None),
     ],
 )
@@ -297,6 +299,9 @@ def test_certificate_settings(tmp_path, lines, expected):
         ("certificate:\n  expires_after: 2 weeks", "certificate.expires_after: '2 weeks' is "
                                                    "not a period"),
         ("certificate:\n  expires_after: 12", "certificate.expires_after: '12' is not a period"),
+        ("certificate:\n  titles: Premio", "certificate.titles: must map two-letter language"),
+        ("certificate:\n  titles: {Spanish: Premio}",
+         "certificate.titles: must map two-letter language"),
         ("enrolment: closed", "enrolment: 'closed' is not allowed; use 'open' or 'invite'"),
         ("status: hidden", "status: 'hidden' is not allowed; use 'published' or 'draft'"),
         ("language: English", "language: 'English' is not a two-letter lowercase code"),

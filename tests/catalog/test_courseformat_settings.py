@@ -1,12 +1,13 @@
-"""Durations and quiz settings, with the errors authors see for bad values."""
+"""Durations, quiz settings and owning authors, with the errors authors see for bad values."""
 
 from __future__ import annotations
 
 import pytest
 
-from ecampus.catalog.courseformat import QuizSettings, parse_duration
+from ecampus.catalog.courseformat import QuizSettings, parse_duration, read_course
 from ecampus.catalog.courseformat.settings import SettingError, default_hours, parse_expiry
 from tests.catalog.fixtures import messages, quiz, read
+from tests.helpers import course_md, lesson, write_course
 
 TWO_QUESTIONS = """\
 ## One {#one}
@@ -101,3 +102,27 @@ def test_yes_and_no_are_accepted_for_switches(tmp_path):
     result = read(tmp_path, {"01-q.md": quiz(TWO_QUESTIONS, shuffle="yes")})
     assert messages(result) == []
     assert result.course.modules[0].quiz.shuffle is True
+
+
+def test_authors_given_by_email_own_the_course_and_are_not_shown(tmp_path):
+    folder = write_course(tmp_path, "owned", {
+        "course.md": course_md(authors="[Policy Unit, Ana.Diaz@Example.org, b@example.org]"),
+        "01-a.md": lesson("A")})
+    course = read_course(folder).course
+    assert course.authors == ("Policy Unit",)
+    assert course.owners == ("ana.diaz@example.org", "b@example.org")
+    assert course.owners_line == 4
+
+
+def test_malformed_author_email_is_an_error_at_its_line(tmp_path):
+    folder = write_course(tmp_path, "owned", {
+        "course.md": course_md(authors="[Policy Unit, ana@@example, x@y]"),
+        "01-a.md": lesson("A")})
+    result = read_course(folder)
+    assert result.course is None
+    assert [str(p) for p in result.errors] == [
+        "owned/course.md:4: error: authors: 'ana@@example' is not an email address such as "
+        "author@example.org",
+        "owned/course.md:4: error: authors: 'x@y' is not an email address such as "
+        "author@example.org",
+    ]

@@ -94,7 +94,11 @@ def test_draft_is_hidden_from_learners(client, courses, learner):
     assert client.get("/courses/secret-draft/").status_code == 404
 
 
-def test_draft_is_visible_to_authors_and_admins(app, courses, author, admin):
+def test_draft_is_visible_to_its_authors_and_admins(app, courses, author, admin):
+    write_course(courses, "secret-draft", {
+        "course.md": course_md("Draft course", "Not ready.", status="draft",
+                               authors=f"[Drafting Unit, {author.email}]")})
+    publish(app, courses)
     for user in (author, admin):
         client = app.test_client()
         client.sign_in(user.email)

@@ -48,6 +48,8 @@ class CertificateSettings:
     title: str = DEFAULT_CERTIFICATE_TITLE
     hours: float | None = None
     expires_after_months: int | None = None
+    #: The title in other languages, by language code, when the author gives them.
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ class Course:
     modules: tuple[Module, ...]
     media: dict[str, MediaFile]
     content_hash: str
+    #: Lower-cased emails of the accounts that own the course (from `authors`).
+    owners: tuple[str, ...] = ()
+    #: The line of course.md that names them, for warnings found at publish time.
+    owners_line: int = 1
 
     @property
     def languages(self) -> list[str]:

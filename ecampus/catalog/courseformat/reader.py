@@ -135,6 +135,7 @@ class _CourseReader:
         course = Course(
             slug=self.slug, base_language=language, duration_minutes=settings.duration_minutes,
             level=settings.level, tags=settings.tags, authors=settings.authors,
+            owners=settings.owners, owners_line=settings.owners_line,
             enrolment=settings.enrolment,  # type: ignore[arg-type]
             certificate=settings.certificate,
             status=settings.status,  # type: ignore[arg-type]

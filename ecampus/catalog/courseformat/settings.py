@@ -13,11 +13,12 @@ from .model import DEFAULT_CERTIFICATE_TITLE, CertificateSettings, ProblemLog, Q
 
 COURSE_KEYS = ("title", "summary", "language", "duration", "level", "tags", "authors",
                "enrolment", "certificate", "status")
-CERTIFICATE_KEYS = ("title", "hours", "expires_after")
+CERTIFICATE_KEYS = ("title", "titles", "hours", "expires_after")
 MODULE_KEYS = ("title", "kind", "duration", "required")
 QUIZ_KEYS = ("pass_mark", "max_attempts", "time_limit", "shuffle", "pick", "grading", "review")
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+EMAIL_RE = re.compile(r"^[^@\s,;<>\[\]]+@[^@\s,;<>\[\]]+\.[^@\s,;<>\[\].]+$")
 _DURATION_RE = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?$")
 _EXPIRY_RE = re.compile(r"^(?:(\d+)\s*y)?\s*(?:(\d+)\s*m)?$")
 _BOOLEAN_WORDS = {"yes": True, "on": True, "no": False, "off": False}
@@ -190,6 +191,8 @@ class CourseSettings:
     enrolment: str
     certificate: CertificateSettings | None
     status: str
+    owners: tuple[str, ...] = ()
+    owners_line: int = 1
 
 
 def course_settings(doc: MarkdownFile, log: ProblemLog) -> CourseSettings:
@@ -203,6 +206,7 @@ def course_settings(doc: MarkdownFile, log: ProblemLog) -> CourseSettings:
         fields.error("language", f"'{language}' is not a two-letter lowercase code such as 'en'")
         language = "en"
     duration = fields.duration("duration", meta)
+    authors, owners = _authors(fields, meta)
     return CourseSettings(
         title=fields.text("title", meta, required=True),
         summary=fields.text("summary", meta, required=True),
@@ -210,11 +214,37 @@ def course_settings(doc: MarkdownFile, log: ProblemLog) -> CourseSettings:
         duration_minutes=duration,
         level=fields.text("level", meta),
         tags=fields.names("tags", meta),
-        authors=fields.names("authors", meta),
+        authors=authors,
         enrolment=fields.choice("enrolment", meta, ("open", "invite")),
         certificate=_certificate(fields, meta, duration),
         status=fields.choice("status", meta, ("published", "draft")),
+        owners=owners,
+        owners_line=fields.line("authors") if "authors" in meta else 1,
     )
+
+
+def split_authors(names: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """Authors shown by name, owning accounts given by email, and the malformed emails.
+
+    Anything with an ``@`` is meant as an account's email; the rest are names shown on the
+    course page. Emails are never shown there: they only give the accounts a say.
+    """
+    shown, owners, malformed = [], [], []
+    for name in names:
+        if "@" not in name:
+            shown.append(name)
+        elif EMAIL_RE.match(name):
+            owners.append(name.lower())
+        else:
+            malformed.append(name)
+    return tuple(shown), tuple(dict.fromkeys(owners)), malformed
+
+
+def _authors(fields: Fields, meta: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    shown, owners, malformed = split_authors(fields.names("authors", meta))
+    for name in malformed:
+        fields.error("authors", f"'{name}' is not an email address such as author@example.org")
+    return shown, owners
 
 
 def _certificate(fields: Fields, meta: dict[str, Any], duration: int | None
@@ -245,7 +275,21 @@ def _certificate(fields: Fields, meta: dict[str, Any], duration: int | None
             expires = parse_expiry(raw_expiry)
         except SettingError as exc:
             sub.error("expires_after", str(exc))
-    return CertificateSettings(title, hours, expires)
+    return CertificateSettings(title, hours, expires, _certificate_titles(sub, value))
+
+
+def _certificate_titles(sub: Fields, value: dict[str, Any]) -> dict[str, str]:
+    """`titles:`, the certificate's wording per language (``es: Certificado de ...``)."""
+    raw = value.get("titles")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+            isinstance(language, str) and re.fullmatch(r"[a-z]{2}", language)
+            and isinstance(title, str) and title.strip() for language, title in raw.items()):
+        sub.error("titles", "must map two-letter language codes to titles, one a line, "
+                            "e.g. 'es: Certificado de finalización'")
+        return {}
+    return {language: title.strip() for language, title in raw.items()}
 
 
 @dataclass(frozen=True)
