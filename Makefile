@@ -13,7 +13,7 @@ test:
 lint:
 	.venv/bin/ruff check .
 
-# Extract every translatable string and merge it into the es and fr catalogs.
+# Extract every translatable string and merge it into every language's catalog.
 messages:
 	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o ecampus/translations/messages.pot .
 	$(BABEL) update -i ecampus/translations/messages.pot -d ecampus/translations --no-fuzzy-matching

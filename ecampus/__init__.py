@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     """
     app = HostCheckedApp(__name__, instance_relative_config=False)
     settings = config_module.default_config(app.instance_path)
+    config_module.from_file(settings, app.instance_path)
     config_module.from_environment(settings)
     settings.update(config or {})
     config_module.check(settings)

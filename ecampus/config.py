@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 #: Values that mean "no secret was chosen": refused outside development and tests.
 WEAK_SECRETS = frozenset({"", "dev", "change-me", "secret", "development-only-secret"})
 
-LANGUAGES = ("en", "es", "fr")
+#: The interface languages: the switcher, every language field and the catalogs follow it.
+LANGUAGES = ["en", "es", "fr", "pt"]
 
 #: Where a development or test site is reached when no PUBLIC_URL is set.
 DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
@@ -26,15 +29,8 @@ class ConfigError(RuntimeError):
     """Raised at start-up when the configuration cannot run safely."""
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def default_config(instance_path: str) -> dict:
-    """The settings every installation starts from, before the environment."""
+    """The settings every installation starts from, before the file and the environment."""
     db_file = Path(instance_path) / "ecampus.sqlite3"
     return {
         "ENV_NAME": "production",
@@ -43,7 +39,7 @@ def default_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": LANGUAGES,
+        "LANGUAGES": list(LANGUAGES),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -54,6 +50,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": True,
+        # A fixed window lets a burst straddling its edge through twice: count a moving one.
+        "RATELIMIT_STRATEGY": "moving-window",
         # Failed sign-ins: from one address, and from one address for one account.
         "LOGIN_LIMITS_PER_ADDRESS": "20/minute;200/hour",
         "LOGIN_LIMITS_PER_PAIR": "5/minute;30/hour",
@@ -75,16 +73,28 @@ def default_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": True,
         "MAIL_SENDER": "E-Campus <no-reply@localhost>",
         "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
+        "MAIL_BATCH_SIZE": 200,
+        "JOB_LEASE_SECONDS": 300,
+        "JOB_RETRY_BASE_SECONDS": 10,
         "PASSWORD_RESET_HOURS": 2,
         # CSV enrolment: the largest file and the most rows one upload may carry.
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 10_000,
+        # Course zips uploaded by authors: the file, and what it may unpack to.
+        "COURSE_UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+        "COURSE_UPLOAD_MAX_FILES": 2000,
+        "COURSE_UPLOAD_MAX_FILE_BYTES": 20 * 1024 * 1024,
+        "COURSE_UPLOAD_MAX_TOTAL_BYTES": 100 * 1024 * 1024,
+        "COURSE_UPLOAD_MAX_RATIO": 200,
+        # How long one git command of a course source's sync may run.
+        "GIT_TIMEOUT_SECONDS": 120,
         # No request body may be larger, whatever the page (uploads above are far smaller).
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "INVITATION_DAYS": 14,
         "BEHIND_PROXY": False,
+        "HTTPS": False,
+        "SIGNING_KEY_PEM": "",
         "COURSES_DIR": str(Path.cwd() / "courses"),
-        "MEDIA_DIR": str(Path(instance_path) / "media"),
         "SITE_NAME": "E-Campus",
         # Static and course-media URLs carry a content hash, so they can be cached for a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 31_536_000,
@@ -98,49 +108,231 @@ def default_config(instance_path: str) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting operators may change: its name in the config file, its variable, its type."""
+
+    name: str
+    kind: str  # str, secret, int, bool, list, limits, choice, database_url
+    meaning: str
+    key: str = ""  # the Flask config key, when it differs from `name`
+    env: str = ""  # the environment variable, when it is not ECAMPUS_<name>
+    shown: str = ""  # the default as documented, when it depends on where the app runs
+    choices: tuple[str, ...] = ()
+    minimum: int = 1
+
+    @property
+    def config_key(self) -> str:
+        return self.key or self.name
+
+    @property
+    def variable(self) -> str:
+        return self.env or f"ECAMPUS_{self.name}"
+
+
+#: Every setting an operator may need, in the order docs/configuration.md lists them.
+#: Each is read from instance/ecampus.toml (by `name`), then from the environment.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", "secret", "Signs sessions and tokens; 32+ random characters, "
+            "required outside development and tests.", env="SECRET_KEY"),
+    Setting("ENV", "choice", "`production`, `development` or `testing`.", key="ENV_NAME",
+            choices=("production", "development", "testing")),
+    Setting("PUBLIC_URL", "str", "The site's public address (a path prefix allowed); every link "
+            "in an email, QR code and signed credential is built from it. Required in "
+            "production.", shown="`http://127.0.0.1:5000` in development"),
+    Setting("ISSUER_URL", "str", "Former name of `PUBLIC_URL`, read when that is not set."),
+    Setting("TRUSTED_HOSTS", "list", "Other host names the site answers to, comma-separated; "
+            "a request for any other host gets a 400.", shown="only `PUBLIC_URL`'s host"),
+    Setting("DATABASE_URL", "database_url", "`postgresql+psycopg://user@host/db` (or "
+            "`postgresql://`).", key="SQLALCHEMY_DATABASE_URI", env="DATABASE_URL",
+            shown="SQLite file `instance/ecampus.sqlite3`"),
+    Setting("HTTPS", "bool", "On behind HTTPS: secure cookies and HSTS."),
+    Setting("BEHIND_PROXY", "bool", "Trust one proxy's `X-Forwarded-*` headers (a forwarded "
+            "host must still be an allowed one)."),
+    Setting("MAX_REQUEST_BYTES", "int", "The largest request body any page accepts.",
+            key="MAX_CONTENT_LENGTH"),
+    Setting("RATELIMIT_STORAGE", "str", "Rate-limit and sign-in counters: `redis://host:6379/0` "
+            "as soon as more than one worker or node serves.", key="RATELIMIT_STORAGE_URI"),
+    Setting("LOGIN_LIMITS_PER_ADDRESS", "limits", "Failed sign-ins allowed from one address."),
+    Setting("LOGIN_LIMITS_PER_PAIR", "limits", "Failed sign-ins allowed from one address for "
+            "one account."),
+    Setting("LOGIN_ACCOUNT_FAILURES", "int", "Failed sign-ins for one account, from anywhere, "
+            "within `LOGIN_ACCOUNT_WINDOW`, before it must wait."),
+    Setting("LOGIN_ACCOUNT_WINDOW", "int", "That window, in seconds."),
+    Setting("LOGIN_ACCOUNT_DELAY_BASE", "int", "The wait in seconds, doubling at each further "
+            "failure; browsers that signed in to the account before are not held back."),
+    Setting("LOGIN_ACCOUNT_DELAY_CAP", "int", "The longest wait, in seconds."),
+    Setting("SIGNUP_LIMITS", "limits", "Sign-up forms sent from one address (each one mails "
+            "someone)."),
+    Setting("VERIFY_LIMITS", "limits", "Certificate look-ups from one address."),
+    Setting("SIGNUP_CONFIRM_HOURS", "int", "How long the link confirming a new account works, "
+            "in hours."),
+    Setting("PASSWORD_RESET_HOURS", "int", "How long a password-reset link works, in hours."),
+    Setting("INVITATION_DAYS", "int", "How long an invitation link (new account, or to join a "
+            "cohort) works, in days."),
+    Setting("IMPORT_MAX_BYTES", "int", "The largest CSV enrolment file accepted, in bytes."),
+    Setting("IMPORT_MAX_ROWS", "int", "The most rows one CSV enrolment file may carry."),
+    Setting("COURSE_UPLOAD_MAX_BYTES", "int", "The largest course zip an author may upload, "
+            "in bytes."),
+    Setting("COURSE_UPLOAD_MAX_FILES", "int", "The most files one course zip may hold."),
+    Setting("COURSE_UPLOAD_MAX_FILE_BYTES", "int", "The largest file a course zip may unpack "
+            "to, in bytes."),
+    Setting("COURSE_UPLOAD_MAX_TOTAL_BYTES", "int", "The most a course zip may unpack to in "
+            "all, in bytes."),
+    Setting("COURSE_UPLOAD_MAX_RATIO", "int", "The highest compression ratio a file in a "
+            "course zip may have (higher is taken for a zip bomb)."),
+    Setting("GIT_TIMEOUT_SECONDS", "int", "How long one git command of a course source's sync "
+            "may run, in seconds."),
+    Setting("MAIL_SERVER", "str", "SMTP server for outgoing mail; without one, mail is written "
+            "to `MAIL_OUTBOX`."),
+    Setting("MAIL_PORT", "int", "SMTP port."),
+    Setting("MAIL_USERNAME", "str", "SMTP user name."),
+    Setting("MAIL_PASSWORD", "secret", "SMTP password."),
+    Setting("MAIL_USE_TLS", "bool", "Use STARTTLS with the SMTP server."),
+    Setting("MAIL_SENDER", "str", "The `From` address of every message."),
+    Setting("MAIL_OUTBOX", "str", "Folder mail is written to when no SMTP server is set.",
+            shown="`instance/outbox`"),
+    Setting("MAIL_BATCH_SIZE", "int", "Messages one worker sends per batch."),
+    Setting("JOB_LEASE_SECONDS", "int", "How long a worker holds a job before another may take "
+            "it over."),
+    Setting("JOB_RETRY_BASE_SECONDS", "int", "First wait before a failed job is retried, "
+            "doubling at each failure."),
+    Setting("COURSES_DIR", "str", "Where `ecampus courses publish` reads by default.",
+            shown="`./courses`"),
+    Setting("SITE_NAME", "str", "The name shown on pages and in mail."),
+    Setting("ISSUER_NAME", "str", "The issuer named on certificates and credentials."),
+    Setting("SIGNING_KEY", "secret", "The Ed25519 private key (PEM) that signs credentials, "
+            "shared by several nodes.", key="SIGNING_KEY_PEM",
+            shown="created on first use in `instance/keys/`"),
+    Setting("LANGUAGES", "list", "Interface languages, comma-separated; each needs a catalog "
+            "in `ecampus/translations/` (English needs none)."),
+    Setting("DEFAULT_LANGUAGE", "choice", "The language of visitors whose browser asks for "
+            "none of `LANGUAGES`.", key="BABEL_DEFAULT_LOCALE"),
+)
+
+#: The file in the instance folder that may set any of SETTINGS by name.
+CONFIG_FILE = "ecampus.toml"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _database_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _convert(setting: Setting, value, where: str):
+    """`value` as `setting`'s type, or a ConfigError naming the setting and where it was set."""
+    given = value
+
+    def refuse(expected: str):
+        return ConfigError(f"{where} must be {expected}; it is {given!r}.")
+
+    kind = setting.kind
+    if kind in {"str", "secret", "database_url", "choice"}:
+        if not isinstance(value, str):
+            raise refuse("text")
+        if kind == "database_url":
+            return _database_url(value)
+        if kind == "choice":
+            value = value.strip()
+            if setting.choices and value not in setting.choices:
+                raise refuse("one of " + ", ".join(setting.choices))
+        return value
+    if kind == "int":
+        if isinstance(value, str) and value.strip().lstrip("+").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < setting.minimum:
+            raise refuse(f"a whole number of {setting.minimum} or more")
+        return value
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise refuse("on or off (1/0, true/false, yes/no)")
+    if kind == "list":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise refuse("a comma-separated list of names")
+        return [item.strip() for item in items if item.strip()]
+    if kind == "limits":
+        from limits import parse_many
+
+        try:
+            if not isinstance(value, str) or not parse_many(value):
+                raise ValueError(value)
+        except ValueError:
+            raise refuse("rate limits such as '5/minute;30/hour'") from None
+        return value
+    raise AssertionError(f"unknown setting kind {kind!r}")
+
+
+def settings_table() -> str:
+    """SETTINGS as the Markdown table docs/configuration.md carries, so the two cannot drift."""
+    defaults = default_config("instance")
+    rows = ["| setting (file key) | environment variable | default | meaning |",
+            "|---|---|---|---|"]
+    for setting in SETTINGS:
+        shown = _shown_default(setting, defaults)
+        rows.append(f"| `{setting.name}` | `{setting.variable}` | {shown} | {setting.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown_default(setting: Setting, defaults: dict) -> str:
+    if setting.shown:
+        return setting.shown
+    value = defaults[setting.config_key]
+    if setting.kind == "secret" or value in ("", None, []):
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return "`" + ",".join(value) + "`"
+    return f"`{value}`"
+
+
+def from_file(config: dict, instance_path: str) -> None:
+    """Overlay the settings named in the optional instance/ecampus.toml on `config`."""
+    path = Path(instance_path) / CONFIG_FILE
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as handle:
+            values = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}.") from None
+    by_name = {setting.name: setting for setting in SETTINGS}
+    for name, value in values.items():
+        setting = by_name.get(name.upper())
+        if setting is None:
+            raise ConfigError(f"{path} sets {name!r}, which is not a setting; the settings are "
+                              f"listed in docs/configuration.md.")
+        config[setting.config_key] = _convert(setting, value, f"{setting.name} in {path}")
+
+
 def from_environment(config: dict) -> None:
-    """Overlay DATABASE_URL, SECRET_KEY and every ECAMPUS_* variable on `config`."""
-    env = os.environ
-    if env.get("DATABASE_URL"):
-        url = env["DATABASE_URL"]
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        config["SQLALCHEMY_DATABASE_URI"] = url
-    if "SECRET_KEY" in env:
-        config["SECRET_KEY"] = env["SECRET_KEY"]
-    if env.get("ECAMPUS_ENV"):
-        config["ENV_NAME"] = env["ECAMPUS_ENV"]
-    if env.get("ECAMPUS_RATELIMIT_STORAGE"):
-        config["RATELIMIT_STORAGE_URI"] = env["ECAMPUS_RATELIMIT_STORAGE"]
-    for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER", "MAIL_OUTBOX",
-                "COURSES_DIR", "MEDIA_DIR", "SITE_NAME", "ISSUER_NAME", "ISSUER_URL",
-                "PUBLIC_URL"):
-        if f"ECAMPUS_{key}" in env:
-            config[key] = env[f"ECAMPUS_{key}"]
-    for key in ("IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "INVITATION_DAYS", "LOGIN_ACCOUNT_FAILURES",
-                "LOGIN_ACCOUNT_WINDOW", "LOGIN_ACCOUNT_DELAY_BASE", "LOGIN_ACCOUNT_DELAY_CAP"):
-        if env.get(f"ECAMPUS_{key}"):
-            config[key] = int(env[f"ECAMPUS_{key}"])
-    for key in ("LOGIN_LIMITS_PER_ADDRESS", "LOGIN_LIMITS_PER_PAIR", "SIGNUP_LIMITS"):
-        if env.get(f"ECAMPUS_{key}"):
-            config[key] = env[f"ECAMPUS_{key}"]
-    if env.get("ECAMPUS_TRUSTED_HOSTS"):
-        config["TRUSTED_HOSTS"] = [host.strip() for host in env["ECAMPUS_TRUSTED_HOSTS"].split(",")
-                                   if host.strip()]
-    if env.get("ECAMPUS_MAIL_PORT"):
-        config["MAIL_PORT"] = int(env["ECAMPUS_MAIL_PORT"])
-    config["MAIL_USE_TLS"] = _env_bool("ECAMPUS_MAIL_USE_TLS", config["MAIL_USE_TLS"])
-    https = _env_bool("ECAMPUS_HTTPS", False)
-    if https:
-        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
-                      PREFERRED_URL_SCHEME="https")
-    config["BEHIND_PROXY"] = _env_bool("ECAMPUS_BEHIND_PROXY", config["BEHIND_PROXY"])
+    """Overlay DATABASE_URL, SECRET_KEY and every ECAMPUS_* variable of SETTINGS on `config`."""
+    for setting in SETTINGS:
+        value = os.environ.get(setting.variable)
+        if value is None or (value == "" and setting.kind not in {"str", "secret"}):
+            continue
+        config[setting.config_key] = _convert(setting, value, setting.variable)
 
 
 def check(config: dict) -> None:
-    """Refuse to run a production app with a guessable secret or no public address."""
+    """Refuse to run a production app with a guessable secret, no public address, or
+    languages it has no catalog for; derive what HTTPS implies."""
+    _check_languages(config)
+    if config.get("HTTPS"):
+        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                      PREFERRED_URL_SCHEME="https")
     if config["ENV_NAME"] in {"development", "testing"}:
         if not config["SECRET_KEY"]:
             config["SECRET_KEY"] = "development-only-secret"  # noqa: S105 - dev and tests only
@@ -150,6 +342,22 @@ def check(config: dict) -> None:
     _check_secret(config)
     _check_public_url(config, fallback=None)
     config["TRUSTED_HOSTS"] = _trusted_hosts(config, ())
+
+
+def _check_languages(config: dict) -> None:
+    languages = list(config["LANGUAGES"])
+    if not languages:
+        raise ConfigError("ECAMPUS_LANGUAGES names no language; give at least one, such as en.")
+    catalogs = Path(__file__).parent / "translations"
+    for code in languages:
+        if code != "en" and not (catalogs / code / "LC_MESSAGES" / "messages.mo").is_file():
+            raise ConfigError(f"ECAMPUS_LANGUAGES names {code!r}, which has no catalog in "
+                              f"{catalogs}; use some of: en, " + ", ".join(
+                                  sorted(p.name for p in catalogs.iterdir() if p.is_dir())) + ".")
+    if config["BABEL_DEFAULT_LOCALE"] not in languages:
+        raise ConfigError(f"ECAMPUS_DEFAULT_LANGUAGE is {config['BABEL_DEFAULT_LOCALE']!r}, which "
+                          f"is not one of ECAMPUS_LANGUAGES ({', '.join(languages)}).")
+    config["LANGUAGES"] = languages
 
 
 def _check_secret(config: dict) -> None:

@@ -36,6 +36,8 @@ class Features:
     #:       the change completed, learning.services.recompute_completions(course_id=).
     #:   "institutions.notices"  queued by a cohort import or addition: writes the invitations
     #:       and notices it owes, institutions.membership.send_notices(cohort_id=).
+    #:   "catalog.sync"  queued by a course source's webhook or "sync now": publishes the
+    #:       source's branch, sources.services.sync_source(source_id=).
     job_handlers: dict = field(default_factory=dict)
     #: `ecampus doctor` checks: function(fix: bool) -> ecampus.jobs.doctor.Finding.
     doctor_checks: list = field(default_factory=list)
@@ -75,29 +77,46 @@ def register_features(app: Flask) -> None:
     from .mail import SEND_JOB, send_queued_mail
     from .main import bp as main_bp
     from .main.cli import quickstart_command
+    from .preview import bp as preview_bp
+    from .preview.cli import preview_command
+    from .preview.views import answer_key_panel
     from .quizzes import bp as quizzes_bp
     from .quizzes.cli import quizzes_cli
     from .quizzes.views import quiz_panel
+    from .sources import bp as sources_bp
+    from .sources import services as sources
+    from .sources.cli import add_source_command, sync_command
 
     for blueprint in (main_bp, auth_bp, admin_bp, catalog_bp, learning_bp, quizzes_bp,
-                      certificates_bp, institutions_bp, institutions_admin_bp, jobs_bp):
+                      certificates_bp, institutions_bp, institutions_admin_bp, jobs_bp,
+                      sources_bp):
         app.register_blueprint(blueprint)
     for command in (certificates_cli, quizzes_cli, users_cli, courses_cli, cohorts_cli,
                     quickstart_command, worker_command, doctor_command):
         app.cli.add_command(command)
+    for command in (sync_command, add_source_command, preview_command):
+        courses_cli.add_command(command)
 
+    # The live preview's pages exist only in an app made by ecampus.preview.services.
+    preview = bool(app.config.get("PREVIEW_DIR"))
+    if preview:
+        app.register_blueprint(preview_bp)
     app.extensions["ecampus.features"] = Features(
-        course_panels=[learning_panel, quiz_panel],
+        course_panels=[learning_panel, quiz_panel,
+                       *([answer_key_panel] if preview else [])],
         dashboard_panels=[certificates.dashboard_panel],
         course_completion_handlers=[certificates.issue_on_completion],
         admin_links=[("institutions_admin.admin_index", _l("Institutions and managers")),
                      ("certificates.admin_index", _l("Certificates")),
-                     ("jobs.admin_index", _l("Background jobs"))],
+                     ("jobs.admin_index", _l("Background jobs")),
+                     ("sources.admin_index", _l("Course sources")),
+                     ("sources.upload", _l("Upload a course"))],
         job_handlers={
             SEND_JOB: send_queued_mail,
             certificates.ISSUE_JOB: certificates.issue_pending,
             RECOMPUTE_JOB: learning.recompute_completions,
             membership.NOTICES_JOB: membership.send_notices,
+            sources.SYNC_JOB: sources.sync_source,
         },
         doctor_checks=[
             doctor.check("Enrolments that meet completion but are not complete "

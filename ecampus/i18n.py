@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale
+from babel.numbers import format_percent
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from .extensions import babel
 from .timeutil import utcnow
 
-#: Each language named in itself, so a reader finds their own whatever is shown.
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
+
+def language_name(code: str) -> str:
+    """A language named in itself, so a reader finds their own whatever page is shown."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def interface_languages() -> dict[str, str]:
+    """The configured interface languages (LANGUAGES), each named in itself, in order."""
+    return {code: language_name(code) for code in current_app.config["LANGUAGES"]}
 
 
 def select_locale() -> str:
@@ -30,6 +44,21 @@ def select_locale() -> str:
     ]
 
 
+def percent(value: float | None, digits: int = 1) -> str:
+    """A percentage given out of 100, as the reader writes it: '100 %', '87,5 %', '87.5%'."""
+    if value is None:
+        return "—"
+    rounded = round(Decimal(str(value)), digits).normalize()
+    return format_percent(rounded / 100, locale=get_locale(), decimal_quantization=False)
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A number with at most `digits` decimals, as the reader writes it: '1 234,5'."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
+
+
 def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel to the bundled catalogs and our locale rule."""
     babel.init_app(
@@ -37,8 +66,10 @@ def init_i18n(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["interface_languages"] = interface_languages
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number"] = number
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["today"] = lambda: utcnow().date()

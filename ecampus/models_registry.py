@@ -7,3 +7,4 @@ from .institutions import models as institution_models  # noqa: F401
 from .jobs import models as job_models  # noqa: F401
 from .learning import models as learning_models  # noqa: F401
 from .quizzes import models as quiz_models  # noqa: F401
+from .sources import models as source_models  # noqa: F401

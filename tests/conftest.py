@@ -84,7 +84,6 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "MAIL_OUTBOX": str(instance / "outbox"),
-        "MEDIA_DIR": str(instance / "media"),
         "SERVER_NAME": None,
         # The test client's own host, so links in mail can be followed; tests/test_hosts.py
         # proves links come from this setting and never from the request.

@@ -35,7 +35,8 @@ SIGNED_IN = _policy(ALLOWED, anonymous=SIGN_IN)
 #: Admins only.
 ADMINS = _policy(FORBIDDEN, anonymous=SIGN_IN, admin=ALLOWED)
 #: Authors and admins.
-AUTHORS = _policy(FORBIDDEN, anonymous=SIGN_IN, author=ALLOWED, admin=ALLOWED)
+AUTHORS = _policy(FORBIDDEN, anonymous=SIGN_IN, author=ALLOWED, other_author=ALLOWED,
+                  admin=ALLOWED)
 #: The first institution's cohort: its manager and admins; another institution's manager
 #: learns nothing, not even that the cohort exists.
 COHORT_OF_MANAGER = _policy(FORBIDDEN, anonymous=SIGN_IN, manager=ALLOWED,
@@ -47,8 +48,13 @@ MANAGERS = _policy(FORBIDDEN, anonymous=SIGN_IN, manager=ALLOWED, other_manager=
 OWN_ATTEMPT = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED)
 #: The learner's own certificate files: the learner and admins.
 OWN_CERTIFICATE = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED, admin=ALLOWED)
-#: A draft course's pages and files: authors and admins; to everyone else it does not exist.
+#: A draft course's pages and files: its own authors and admins; to everyone else, another
+#: course's author included, it does not exist.
 DRAFT = _policy(NOT_FOUND, author=ALLOWED, admin=ALLOWED)
+#: What only a course's own authors see (item analysis, publish history): other roles are
+#: refused; an author of other courses learns nothing of this one.
+OWN_COURSE = _policy(FORBIDDEN, anonymous=SIGN_IN, author=ALLOWED, other_author=NOT_FOUND,
+                     admin=ALLOWED)
 #: A retired course's files: nobody (its pages only say it is retired).
 NOBODY = _policy(NOT_FOUND)
 
@@ -87,19 +93,27 @@ ACCESS: dict[str, dict[str, str] | list[Case]] = {
     "jobs.admin_index": ADMINS,
     "jobs.retry": ADMINS,
     "jobs.discard": ADMINS,
+    "sources.admin_index": ADMINS,
+    "sources.sync": ADMINS,
+    "sources.new_secret": ADMINS,
+    # A git host's push, signed with the source's secret: no signature is a 401 for anyone.
+    "sources.webhook": _policy("401"),
+    "sources.upload": AUTHORS,
     # Catalog
     "catalog.index": PUBLIC,
     "catalog.course": [Case(PUBLIC), Case(DRAFT, {"slug": "draft_slug"}),
                        Case(PUBLIC, {"slug": "retired_slug"})],
     "catalog.module": [Case(PUBLIC),
                        Case(DRAFT, {"slug": "draft_slug", "module_slug": "draft_module_slug"})],
+    "catalog.history": [Case(OWN_COURSE), Case(OWN_COURSE, {"slug": "draft_slug"})],
     "catalog.course_file": [Case(PUBLIC), Case(DRAFT, {"media": "draft_media"}),
                             Case(NOBODY, {"media": "retired_media"})],
     # Learning
     "learning.dashboard": SIGNED_IN,
     "learning.enrol": [Case(SIGNED_IN),
                        Case(_policy(NOT_FOUND, anonymous=SIGN_IN, author=ALLOWED,
-                                    admin=ALLOWED), {"slug": "draft_slug"})],
+                                    other_author=NOT_FOUND, admin=ALLOWED),
+                            {"slug": "draft_slug"})],
     "learning.leave": SIGNED_IN,
     "learning.mark_done": SIGNED_IN,
     "learning.continue_course": SIGNED_IN,
@@ -107,8 +121,8 @@ ACCESS: dict[str, dict[str, str] | list[Case]] = {
     "quizzes.start": SIGNED_IN,
     "quizzes.attempt": OWN_ATTEMPT,
     "quizzes.result": OWN_ATTEMPT,
-    "quizzes.analysis": AUTHORS,
-    "quizzes.analysis_csv": AUTHORS,
+    "quizzes.analysis": OWN_COURSE,
+    "quizzes.analysis_csv": OWN_COURSE,
     # Certificates: verification and the issuer's documents are public
     "certificates.verify_form": PUBLIC,
     "certificates.verify": PUBLIC,
@@ -117,9 +131,12 @@ ACCESS: dict[str, dict[str, str] | list[Case]] = {
     "certificates.issuer_profile": PUBLIC,
     "certificates.issuer_key": PUBLIC,
     "certificates.status_list": PUBLIC,
+    "certificates.revocation_list": PUBLIC,
     "certificates.admin_index": ADMINS,
     "certificates.revoke": ADMINS,
     "certificates.reissue": ADMINS,
+    "certificates.admin_look": ADMINS,
+    "certificates.look_image": PUBLIC,
     # Institutions, for managers
     "institutions.index": MANAGERS,
     # An admin manages no institution: they create cohorts from the admin pages.

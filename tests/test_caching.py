@@ -10,7 +10,8 @@ from tests.world import ROLES, world_fixture
 
 #: Endpoints whose successful answers are the same for everyone and carry no session.
 PUBLIC_ENDPOINTS = frozenset({"static", "catalog.course_file", "certificates.issuer_profile",
-                              "certificates.issuer_key", "certificates.status_list"})
+                              "certificates.issuer_key", "certificates.status_list",
+                              "certificates.revocation_list", "certificates.look_image"})
 
 
 @pytest.fixture

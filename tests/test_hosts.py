@@ -82,8 +82,7 @@ def test_health_check_answers_whatever_the_host(client, public_address):
 def proxied_app(app):
     """A second app on the same database, behind a proxy (ECAMPUS_BEHIND_PROXY=1)."""
     settings = {key: app.config[key] for key in (
-        "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PASSWORD_HASH_METHOD", "MAIL_OUTBOX",
-        "MEDIA_DIR")}
+        "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PASSWORD_HASH_METHOD", "MAIL_OUTBOX")}
     proxied = create_app({**settings, "ENV_NAME": "testing", "TESTING": True,
                           "BEHIND_PROXY": True, "PUBLIC_URL": PUBLIC,
                           "TRUSTED_HOSTS": ["internal.example"], "WTF_CSRF_ENABLED": False})

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ecampus.catalog.models import Course, Module
+from ecampus.certificates import look as certificate_look
 from ecampus.certificates import services as certificates
 from ecampus.certificates.models import Certificate
 from ecampus.extensions import db
@@ -36,8 +37,8 @@ from tests.quizzes.conftest import QUIZ
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"picture"
 
 #: Who asks, from nobody to everybody.
-ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "other_manager",
-         "admin")
+ROLES = ("anonymous", "learner", "other_learner", "author", "other_author", "manager",
+         "other_manager", "admin")
 
 _MEDIA = re.compile(r'src="(/courses/[^"]+/files/[^"]+)"')
 
@@ -72,6 +73,9 @@ class World:
     withdrawn_invitation_id: int
     resent_invitation_id: int
     job_id: int
+    #: A registered git course source (its repository need not exist: nothing syncs here).
+    source_id: int
+    source_slug: str
     clients: dict = field(default_factory=dict)
 
     @property
@@ -93,6 +97,8 @@ class World:
             "relpath": media["relpath"], "filename": "ecampus.css",
             "token": "not-a-real-token-" + "x" * 20,
             "invitation_id": self.withdrawn_invitation_id, "job_id": self.job_id,
+            "source_id": self.source_id, "source": self.source_slug,
+            "number": 0, "part": "emblem",
         }
 
     def client(self, app, role: str):
@@ -111,9 +117,10 @@ def _media_parts(url: str) -> dict[str, str]:
     return {"slug": match.group(1), "digest": match.group(2), "relpath": match.group(3)}
 
 
-def _write_courses(root: Path) -> None:
+def _write_courses(root: Path, owner: str) -> None:
+    """The courses, the open and the draft one owned by the account with email `owner`."""
     write_course(root, "open-course", {
-        "course.md": course_md("Open course", "Everyone may read it."),
+        "course.md": course_md("Open course", "Everyone may read it.", authors=f"[{owner}]"),
         "01-reading.md": lesson("Reading", "![A map of routes](media/map.png)"),
         "02-check.md": QUIZ.format(settings=""),
         "media/map.png": PNG,
@@ -124,7 +131,8 @@ def _write_courses(root: Path) -> None:
         "02-two.md": lesson("Two"),
     })
     write_course(root, "draft-course", {
-        "course.md": course_md("Draft course", "Not ready.", status="draft"),
+        "course.md": course_md("Draft course", "Not ready.", status="draft",
+                               authors=f"[{owner}]"),
         "01-plan.md": lesson("Plan", "![The plan](media/plan.png)"),
         "media/plan.png": PNG + b"draft",
     })
@@ -171,13 +179,22 @@ def _failed_job() -> int:
     return job.id
 
 
+def _course_source() -> int:
+    """A course source, as an admin registers it."""
+    from ecampus.sources import services as sources
+
+    source, _secret = sources.create_source("ministry-courses", "/srv/courses.git", "main")
+    return source.id
+
+
 def build_world(app, make_user, root: Path) -> World:
     """Publish the courses, create the people and give the learner an attempt and a
     certificate, all through the real services and routes."""
-    users = {role: make_user({"other_learner": "learner", "other_manager": "manager"}
+    users = {role: make_user({"other_learner": "learner", "other_manager": "manager",
+                              "other_author": "author"}
                              .get(role, role)) for role in ROLES if role != "anonymous"}
     invitee = make_user("learner")
-    _write_courses(root)
+    _write_courses(root, users["author"].email)
     publish(app, root)
     client = app.test_client()
     client.sign_in(users["author"].email)
@@ -213,6 +230,8 @@ def build_world(app, make_user, root: Path) -> World:
             code = certificates.issue_certificate(users["learner"].id,
                                                   courses["certified-course"]).code
 
+        certificate_look.save_look(signatory_name="", signatory_title="", uploads={
+            "emblem": b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"/>'})
         mine = institutions.create_institution("Ministry of the Interior", "Borders.")
         institutions.make_manager(mine.id, users["manager"].email)
         theirs = institutions.create_institution("Ministry of Health", "Hospitals.")
@@ -241,6 +260,7 @@ def build_world(app, make_user, root: Path) -> World:
             invitation_id=invitation_id, invitation_token=token,
             withdrawn_invitation_id=withdrawn_id, resent_invitation_id=resent_id,
             job_id=_failed_job(),
+            source_id=_course_source(), source_slug="ministry-courses",
         )
     return world
 

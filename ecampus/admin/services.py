@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..auth import services as accounts
 from ..auth.models import Role, User
 from ..extensions import db
+from ..textsearch import matches_all, query_words
 
 PAGE_SIZE = 50
 
@@ -18,10 +19,7 @@ class AdminError(Exception):
 
 def search_users(query: str = "", page: int = 1) -> tuple[list[User], int]:
     """One page of accounts matching `query` in name or email, and the total count."""
-    condition = True
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        condition = or_(User.email.like(pattern), func.lower(User.full_name).like(pattern))
+    condition = matches_all(User.search_key, query_words(query))
     total = db.session.scalar(select(func.count()).select_from(User).where(condition)) or 0
     users = db.session.scalars(
         select(User).where(condition).order_by(User.email)

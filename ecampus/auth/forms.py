@@ -8,11 +8,14 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import interface_languages
 from .services import MIN_PASSWORD_LENGTH
 
-LANGUAGE_CHOICES = [SelectChoice(code, name, render_kw={"lang": code})
-                    for code, name in LANGUAGE_NAMES.items()]
+
+def language_choices() -> list[SelectChoice]:
+    """The configured interface languages, each named in itself and marked with its lang."""
+    return [SelectChoice(code, name, render_kw={"lang": code})
+            for code, name in interface_languages().items()]
 
 
 def _password(label):
@@ -60,7 +63,7 @@ class SignupForm(FlaskForm):
     full_name = _full_name()
     password = _password(_l("Password (at least 10 characters)"))
     confirm = _confirm(_l("Repeat the password"))
-    language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Preferred language"), choices=language_choices)
 
 
 class LoginForm(FlaskForm):
@@ -72,7 +75,7 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     full_name = _full_name()
-    language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Preferred language"), choices=language_choices)
 
 
 class ChangePasswordForm(FlaskForm):

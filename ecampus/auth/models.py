@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..textsearch import person_key
 from ..timeutil import utcnow
 
 
@@ -22,9 +24,21 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def normalise_name(name: str) -> str:
+    """One spelling per name (Unicode NFC, single spaces), so a certificate prints accents
+    where they belong and the same name always compares equal, however it was typed."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
+
+
 def normalise_email(email: str) -> str:
     """One spelling per address, so uniqueness ignores case and surrounding spaces."""
     return (email or "").strip().lower()
+
+
+def _person_key(context) -> str:
+    """The search key of a row inserted without the ORM (bulk account creation)."""
+    row = context.get_current_parameters()
+    return person_key(row.get("full_name"), row.get("email"))
 
 
 class User(UserMixin, db.Model):
@@ -33,6 +47,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    #: Name and address folded (`textsearch.fold`), kept on every write, for name filters.
+    search_key: Mapped[str] = mapped_column(String(460), default=_person_key, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
     role: Mapped[str] = mapped_column(String(16), default=Role.LEARNER.value)
@@ -48,6 +64,12 @@ class User(UserMixin, db.Model):
     session_token = None
     #: The row of that session, so a password change can keep it and end the others.
     session_id = None
+
+    @validates("full_name", "email")
+    def _keep_search_key(self, field: str, value: str) -> str:
+        known = {"full_name": self.full_name, "email": self.email, field: value}
+        self.search_key = person_key(known["full_name"], known["email"])
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this on every request

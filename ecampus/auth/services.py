@@ -18,7 +18,15 @@ from ..mail import queue_mail
 from ..timeutil import utcnow
 from ..urls import public_url
 from . import throttle
-from .models import AccountToken, Role, SignupRequest, User, UserSession, normalise_email
+from .models import (
+    AccountToken,
+    Role,
+    SignupRequest,
+    User,
+    UserSession,
+    normalise_email,
+    normalise_name,
+)
 
 MIN_PASSWORD_LENGTH = 10
 RESET = "reset"
@@ -77,7 +85,8 @@ def create_user(
     if password is not None:
         check_password_strength(password)
     user = User(
-        email=normalise_email(email), full_name=full_name.strip(), language=language, role=role,
+        email=normalise_email(email), full_name=normalise_name(full_name), language=language,
+        role=role,
         password_hash=_hash(password) if password is not None else None,
     )
     db.session.add(user)
@@ -120,7 +129,7 @@ def attempt_sign_in(email: str, password: str, *, known_device: bool) -> tuple[U
 
 def update_profile(user: User, *, full_name: str, language: str) -> None:
     """Change how the user is named on certificates and which language they read."""
-    user.full_name = full_name.strip()
+    user.full_name = normalise_name(full_name)
     user.language = language
     db.session.commit()
 
@@ -312,7 +321,8 @@ def request_signup(email: str, full_name: str, password: str, language: str) -> 
     hours = current_app.config["SIGNUP_CONFIRM_HOURS"]
     token = secrets.token_urlsafe(32)
     db.session.add(SignupRequest(
-        email=email, full_name=full_name.strip(), language=language, password_hash=password_hash,
+        email=email, full_name=normalise_name(full_name), language=language,
+        password_hash=password_hash,
         token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours),
     ))
     with force_locale(language):

@@ -18,7 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from ..auth.models import normalise_email
+from ..auth.models import normalise_email, normalise_name
 
 IMPORT_COLUMNS = ("email", "full_name", "language", "external_id")
 REQUIRED_COLUMNS = ("email", "full_name")
@@ -222,7 +222,7 @@ def check_person(line: int | None, email: str, full_name: str, language: str, ex
     """Validate and normalise one person, from a CSV line or the add-a-learner form."""
     problems: list[Problem] = []
     email = email.strip()
-    full_name = " ".join(full_name.split())
+    full_name = normalise_name(full_name)
     language = language.strip().lower()
     external_id = external_id.strip()
     if not email:

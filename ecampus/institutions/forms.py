@@ -9,7 +9,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..i18n import LANGUAGE_NAMES
+from ..auth.forms import language_choices
 from .csvfile import MAX_EMAIL, MAX_EXTERNAL_ID, MAX_NAME
 
 
@@ -52,10 +52,8 @@ class MemberForm(FlaskForm):
     email = _email()
     full_name = StringField(_l("Full name"), validators=[Length(max=MAX_NAME)],
                             filters=[_strip])
-    language = SelectField(_l("Language of a new account"), choices=[
-        SelectChoice("", _l("The language you are using now")),
-        *[SelectChoice(code, name, render_kw={"lang": code})
-          for code, name in LANGUAGE_NAMES.items()]], default="")
+    language = SelectField(_l("Language of a new account"), choices=lambda: [
+        SelectChoice("", _l("The language you are using now")), *language_choices()], default="")
     external_id = StringField(_l("External id (optional)"),
                               validators=[Length(max=MAX_EXTERNAL_ID)], filters=[_strip])
 

@@ -34,6 +34,7 @@ from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..jobs import enqueue
 from ..mail import Letter, queue_letters
+from ..textsearch import fold, person_key, query_words
 from ..timeutil import utcnow
 from ..urls import public_url
 from . import membership
@@ -183,6 +184,7 @@ def _create_accounts(people: Sequence[Person], default_language: str,
     """Create the accounts; {email: id} of those this call created (not a racing request)."""
     return {email: user_id for user_id, email in insert_ignoring_duplicates(User.__table__, [
         {"email": p.email, "full_name": p.full_name, "password_hash": None,
+         "search_key": person_key(p.full_name, p.email),
          "language": p.language or default_language, "role": Role.LEARNER.value,
          "active": True, "created_at": now} for p in people],
         conflict=["email"], returning=[User.id, User.email])}
@@ -253,7 +255,8 @@ def _hold(cohort_id: int, people: Sequence[tuple[int, Person]], now: datetime) -
     row's own link is never sent (its secret is thrown away)."""
     insert_ignoring_duplicates(CohortInvitation.__table__, [
         {"cohort_id": cohort_id, "user_id": user_id, "full_name": person.full_name,
-         "external_id": person.external_id, "token_hash": _hash(secrets.token_urlsafe(32)),
+         "search_key": fold(person.full_name), "external_id": person.external_id,
+         "token_hash": _hash(secrets.token_urlsafe(32)),
          "created_at": now, "sent_at": now, "expires_at": now + _lifetime()}
         for user_id, person in people], conflict=["cohort_id", "user_id"])
 
@@ -290,7 +293,8 @@ def _invite(cohort: Cohort, invitees: Sequence[tuple[int, Person]], now: datetim
     expires = now + _lifetime()
     rows = insert_ignoring_duplicates(CohortInvitation.__table__, [
         {"cohort_id": cohort.id, "user_id": user_id, "full_name": person.full_name,
-         "external_id": person.external_id, "token_hash": _hash(tokens[user_id]),
+         "search_key": fold(person.full_name), "external_id": person.external_id,
+         "token_hash": _hash(tokens[user_id]),
          "created_at": now, "sent_at": now, "expires_at": expires}
         for user_id, person in invitees], conflict=["cohort_id", "user_id"],
         returning=[CohortInvitation.user_id])
@@ -357,10 +361,9 @@ def invited_page(cohort_id: int, query: str = "", page: int = 1
     """One page of the people invited to a cohort who have not answered, and how many match.
     Only what the manager gave is shown: the address and the name they typed."""
     condition = (CohortInvitation.cohort_id == cohort_id) & unanswered()
-    if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        condition = condition & or_(User.email.like(pattern),
-                                    func.lower(CohortInvitation.full_name).like(pattern))
+    for word in query_words(query):
+        condition = condition & or_(User.email.contains(word, autoescape=True),
+                                    CohortInvitation.search_key.contains(word, autoescape=True))
     base = (select(CohortInvitation.id, User.email, CohortInvitation.full_name,
                    CohortInvitation.external_id, CohortInvitation.created_at,
                    CohortInvitation.sent_at, CohortInvitation.expires_at)

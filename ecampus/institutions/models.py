@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..textsearch import fold
 from ..timeutil import utcnow
 
 
@@ -144,6 +145,11 @@ class CohortNotice(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
+def _name_key(context) -> str:
+    """The folded name of an invitation, computed as its row is inserted."""
+    return fold(context.get_current_parameters().get("full_name"))
+
+
 class CohortInvitation(db.Model):
     """Someone asked to join a cohort, whom its manager sees as invited until they answer.
 
@@ -164,6 +170,8 @@ class CohortInvitation(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: The name the manager gave: the account's own name is not theirs to see before it joins.
     full_name: Mapped[str] = mapped_column(String(200))
+    #: That name folded (`textsearch.fold`), for the invited list's filter.
+    search_key: Mapped[str] = mapped_column(String(200), default=_name_key, index=True)
     external_id: Mapped[str | None] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

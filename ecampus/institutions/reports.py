@@ -8,7 +8,7 @@ filtering and paging happen on those rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -102,11 +102,13 @@ class Report:
     courses: list[tuple[int, str, date | None]]
     learners: int
     overall: Figures
-    by_course: list[tuple[str, Figures]]
+    by_course: list[tuple[int, str, Figures]]
     chart: Chart | None
     lines: list[Line]
     matching: int
     options: Options
+    #: The language each course's title is shown in, by course id, to mark it on the page.
+    title_languages: dict[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -120,8 +122,10 @@ def _percent(done: int, total: int) -> int:
 
 
 def _collect(cohort_id: int, language: str, today: date
-             ) -> tuple[list[tuple[int, str, date | None]], int, list[Line], list[date]]:
-    """Every line of the cohort's report, in a fixed number of queries."""
+             ) -> tuple[list[tuple[int, str, date | None]], int, list[Line], list[date],
+                        dict[int, str]]:
+    """Every line of the cohort's report, in a fixed number of queries, and the language
+    each course's title is in."""
     courses = db.session.execute(
         select(Course, CohortCourse.due_on)
         .join(CohortCourse, CohortCourse.course_id == Course.id)
@@ -133,6 +137,7 @@ def _collect(cohort_id: int, language: str, today: date
         .join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort_id, invitations.is_learner())).all()
     titles = [(c.id, c.slug, c.text(language).title, due) for c, due in courses]
+    title_languages = {c.id: c.text(language).language for c, _due in courses}
     course_ids = [c.id for c, _due in courses]
     member_ids = invitations.learner_ids(cohort_id)
     progress = learning.report_rows(course_ids, member_ids)
@@ -157,7 +162,7 @@ def _collect(cohort_id: int, language: str, today: date
                 None if result is None else round(result[0], 1),
                 None if result is None else result[1], codes.get(key), due_on,
                 completed_at is None and due_on is not None and due_on < today))
-    return [(i, t, d) for i, _s, t, d in titles], len(members), lines, starts
+    return [(i, t, d) for i, _s, t, d in titles], len(members), lines, starts, title_languages
 
 
 def figures(lines: Iterable[Line]) -> Figures:
@@ -203,22 +208,23 @@ def select_lines(lines: list[Line], options: Options) -> list[Line]:
 
 def cohort_report(cohort_id: int, options: Options, *, language: str, today: date) -> Report:
     """One page of the report, with summary figures and chart over the whole cohort."""
-    courses, learners, lines, starts = _collect(cohort_id, language, today)
+    courses, learners, lines, starts, title_languages = _collect(cohort_id, language, today)
     grouped: dict[int, list[Line]] = {course_id: [] for course_id, _title, _due in courses}
     for line in lines:
         grouped[line.course_id].append(line)
-    by_course = [(title, figures(grouped[course_id])) for course_id, title, _due in courses]
+    by_course = [(course_id, title, figures(grouped[course_id]))
+                 for course_id, title, _due in courses]
     chart = completion_chart((line.completed_at.date() for line in lines if line.completed_at),
                              min(starts, default=today), today)
     chosen = select_lines(lines, options)
     first = (options.page - 1) * PAGE_SIZE
     return Report(courses, learners, figures(lines), by_course, chart,
-                  chosen[first:first + PAGE_SIZE], len(chosen), options)
+                  chosen[first:first + PAGE_SIZE], len(chosen), options, title_languages)
 
 
 def export_csv(cohort_id: int, options: Options, *, language: str, today: date) -> str:
     """The report as CSV; its first columns are the import's, so it can be uploaded again."""
-    _courses, _learners, lines, _starts = _collect(cohort_id, language, today)
+    _courses, _learners, lines, _starts, _languages = _collect(cohort_id, language, today)
 
     def yes_no(value: bool | None) -> str:
         return "" if value is None else ("yes" if value else "no")

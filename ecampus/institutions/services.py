@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +21,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Course
 from ..extensions import db
 from ..learning import services as learning
+from ..textsearch import matches_all, query_words
 from . import invitations, membership
 from .csvfile import check_person
 from .models import (
@@ -236,10 +237,7 @@ def members_page(cohort_id: int, query: str = "", page: int = 1
     """One page of a cohort's learners matching `query`, and how many match (those it still
     waits for are on the invited list instead)."""
     condition = (CohortMember.cohort_id == cohort_id) & invitations.is_learner()
-    if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        condition = condition & or_(User.email.like(pattern),
-                                    func.lower(User.full_name).like(pattern))
+    condition = condition & matches_all(User.search_key, query_words(query))
     base = select(User.id, User.email, User.full_name, CohortMember.external_id).join(
         CohortMember, CohortMember.user_id == User.id).where(condition)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0

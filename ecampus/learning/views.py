@@ -10,6 +10,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Module
 from ..catalog.panels import Panel
 from ..extensions import db
+from ..i18n import percent
 from ..security import require_valid_form
 from . import services
 
@@ -18,7 +19,7 @@ bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="te
 
 def _live_course(slug: str):
     try:
-        course = catalog.get_course(slug, include_drafts=catalog.can_see_drafts(current_user))
+        course = catalog.get_course(slug, reader=current_user)
     except catalog.CourseNotFound:
         abort(404)
     if course.is_retired:
@@ -78,8 +79,8 @@ def mark_done(slug: str, module_slug: str):
     if progress.complete:
         flash(_("Congratulations: you have completed this course."), "success")
     else:
-        flash(_("Marked as done. Course progress: %(percent)d%%.", percent=progress.percent),
-              "success")
+        flash(_("Marked as done. Course progress: %(percent)s.",
+                percent=percent(progress.percent, 0)), "success")
     modules = catalog.module_entries(course, course.base_language)
     done = services.completed_module_ids(current_user.id, course.id)
     following = services.continue_slug(modules, done, None)

@@ -122,9 +122,19 @@ def duration_filter(minutes: int | None) -> str:
 @bp.app_template_filter("language_name")
 def language_name_filter(code: str) -> str:
     """A language's own name when we know it, else its code."""
-    from ..i18n import LANGUAGE_NAMES
+    from ..i18n import language_name
 
-    return LANGUAGE_NAMES.get(code, code)
+    return language_name(code)
+
+
+@bp.app_template_filter("lang_attrs")
+def lang_attrs_filter(language: str) -> str:
+    """`lang` (and `dir` when it differs from the page's) for content in `language`."""
+    from flask_babel import get_locale
+
+    from ..contentlang import lang_attributes
+
+    return lang_attributes(language, str(get_locale()))
 
 
 @bp.app_template_filter("format_hours")

@@ -201,6 +201,17 @@ def read_answers(questions: list[dict], form: Mapping[str, list[str]]) -> ReadAn
     return answers
 
 
+def unanswered(questions: list[dict], responses: Mapping[str, Any]) -> list[str]:
+    """Ids of the questions left blank, so a learner is asked before submitting without them."""
+    blank = []
+    for question in questions:
+        response = responses.get(question["id"])
+        if response is None or (isinstance(response, str) and not response.strip()) or (
+                isinstance(response, (list, dict)) and not response):
+            blank.append(question["id"])
+    return blank
+
+
 def _first(form: Mapping[str, list[str]], name: str) -> str:
     values = form.get(name) or [""]
     return values[0]

@@ -49,6 +49,16 @@ class AnswersToFix(QuizError):
         self.saved = saved
 
 
+class UnansweredQuestions(QuizError):
+    """Questions left blank at submit: the answers are saved and the learner asked to confirm;
+    `question_ids` says which ones."""
+
+    def __init__(self, answers: logic.ReadAnswers, question_ids: list[str]) -> None:
+        super().__init__(_("Some questions are not answered yet."))
+        self.answers = answers
+        self.question_ids = question_ids
+
+
 @dataclass(frozen=True)
 class QuizStatus:
     """What the quiz page needs: settings, attempts so far, and what the learner may do."""
@@ -178,11 +188,14 @@ def save_answers(user_id: int, attempt_id: int, form: dict) -> Attempt:
     return attempt
 
 
-def submit_attempt(user_id: int, attempt_id: int, form: dict) -> Attempt:
+def submit_attempt(user_id: int, attempt_id: int, form: dict, *,
+                   confirm_unanswered: bool = False) -> Attempt:
     """Grade the attempt once, whatever the number of clicks or tabs, and record the result.
 
     Answers that cannot be graded as sent (an ordering with a position used twice, a number
     that is not one) are saved when they can be, and AnswersToFix says what to correct.
+    Questions left blank are saved too, and UnansweredQuestions asks to confirm unless
+    `confirm_unanswered` says the learner already did.
     """
     attempt = _open_attempt(user_id, attempt_id)
     answers = logic.read_answers(attempt.questions, form)
@@ -190,6 +203,10 @@ def submit_attempt(user_id: int, attempt_id: int, form: dict) -> Attempt:
         if answers.storable:
             _store(attempt, answers.responses)
         raise AnswersToFix(answers, saved=answers.storable)
+    blank = logic.unanswered(attempt.questions, answers.responses)
+    if blank and not confirm_unanswered:
+        _store(attempt, answers.responses)
+        raise UnansweredQuestions(answers, blank)
     _grade(attempt, answers.responses, submitted_at=utcnow())
     return _attempt_for(user_id, attempt_id)
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ..catalog import services as catalog
 from ..catalog.models import Module
 from ..catalog.panels import Panel
 from ..extensions import db
@@ -38,6 +39,14 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="temp
 def _quiz_module(module_id: int) -> Module:
     module = db.session.get(Module, module_id)
     if module is None or module.kind != "quiz":
+        abort(404)
+    return module
+
+
+def _authored_quiz_module(module_id: int) -> Module:
+    """A quiz module of a course the signed-in author owns; any other is not found."""
+    module = _quiz_module(module_id)
+    if not catalog.can_author(current_user, module.course):
         abort(404)
     return module
 
@@ -74,14 +83,18 @@ def attempt(attempt_id: int):
     if request.method == "POST":
         require_valid_form()
         form = request.form.to_dict(flat=False)
-        submitting = request.form.get("action") == "submit"
+        action = request.form.get("action")
+        submitting = action in ("submit", "submit-anyway")
         try:
             if submitting:
-                services.submit_attempt(current_user.id, attempt_id, form)
+                services.submit_attempt(current_user.id, attempt_id, form,
+                                        confirm_unanswered=action == "submit-anyway")
             else:
                 services.save_answers(current_user.id, attempt_id, form)
         except services.AnswersToFix as error:
             return _attempt_page(item, error.answers, saved=error.saved), 400
+        except services.UnansweredQuestions as error:
+            return _attempt_page(item, error.answers, unanswered=error.question_ids)
         except services.QuizError as error:
             flash(str(error), "error")
             return redirect(url_for("quizzes.result", attempt_id=attempt_id)), 303
@@ -94,18 +107,22 @@ def attempt(attempt_id: int):
     return _attempt_page(item, ReadAnswers(responses=item.responses or {}))
 
 
-def _attempt_page(item, answers: ReadAnswers, *, saved: bool = False) -> str:
-    """The answering page, with `answers` filled in and what is wrong with them, if anything."""
+def _attempt_page(item, answers: ReadAnswers, *, saved: bool = False,
+                  unanswered: list[str] | None = None) -> str:
+    """The answering page, with `answers` filled in and what is wrong with them, if anything;
+    with `unanswered`, it names the questions left blank and asks to confirm submitting."""
     questions = []
     for number, question in enumerate(item.questions, start=1):
         problems = answers.problems.get(question["id"], [])
         view = public_view(question, answers.responses.get(question["id"]), problems)
         view["number"] = number
+        view["unanswered"] = question["id"] in (unanswered or ())
         view["errors"] = [_problem_message(p) for p in problems]
         questions.append(view)
     return render_template(
         "quizzes/attempt.html", attempt=item, module=item.module, questions=questions,
         unknown_fields=bool(answers.unknown_fields), saved=saved,
+        confirm_unanswered=bool(unanswered),
         has_errors=bool(answers.unknown_fields or answers.problems),
         seconds_left=item.seconds_left(utcnow()),
     )
@@ -157,7 +174,9 @@ def quiz_panel(*, page: str, course, modules, module) -> Panel | None:
     row = db.session.get(Module, module.id)
     status = services.quiz_status(current_user.id, row) if current_user.is_authenticated else None
     return Panel("quizzes/_panel.html", {"status": status, "module_row": row,
-                                         "settings": row.current_version.quiz or {}},
+                                         "settings": row.current_version.quiz or {},
+                                         "can_analyse": catalog.can_author(current_user,
+                                                                           course)},
                  slot="module")
 
 
@@ -165,7 +184,7 @@ def quiz_panel(*, page: str, course, modules, module) -> Panel | None:
 @bp.route("/<int:module_id>/analysis")
 @roles_required("author")
 def analysis(module_id: int):
-    module = _quiz_module(module_id)
+    module = _authored_quiz_module(module_id)
     try:
         version, versions, keys, stats = services.item_analysis(
             module, id_arg("version"))
@@ -179,7 +198,7 @@ def analysis(module_id: int):
 @bp.route("/<int:module_id>/analysis.csv")
 @roles_required("author")
 def analysis_csv(module_id: int):
-    module = _quiz_module(module_id)
+    module = _authored_quiz_module(module_id)
     try:
         version, _versions, _keys, stats = services.item_analysis(
             module, id_arg("version"))

@@ -326,3 +326,10 @@ def test_a_body_opening_with_its_own_title_does_not_repeat_it():
     assert present('<h1 id="welcome">Welcome</h1>\n<p>Hi</p>', "en", "Welcome") == "<p>Hi</p>"
     kept = '<h1 id="other">Other</h1><p>Hi</p>'
     assert present(kept, "en", "Welcome") == kept
+
+
+def test_table_labels_come_from_the_catalog_and_fall_back_to_english():
+    from ecampus.catalog.courseformat.render import present
+
+    assert 'aria-label="Tabela 1"' in present("<table></table>", "pt")
+    assert 'aria-label="Table 1"' in present("<table></table>", "de")

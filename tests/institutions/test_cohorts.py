@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from ecampus.auth.models import User
@@ -207,3 +208,21 @@ def test_learner_list_is_searchable(manager_client, cohort, make_member):
         _add(manager_client, cohort, email=make_member(name=name).email)
     page = manager_client.get(f"/institutions/cohorts/{cohort}?q=bruno").get_data(as_text=True)
     assert "Bruno Díaz" in page and "Ana López" not in page
+
+
+@pytest.mark.parametrize("query", ["diaz", "DÍAZ", "bruno diaz", "Bruno Díaz"])
+def test_learner_list_filter_ignores_case_and_accents(manager_client, cohort, make_member,
+                                                      query):
+    for name in ("Ana López", "Bruno Díaz"):
+        _add(manager_client, cohort, email=make_member(name=name).email)
+    page = manager_client.get(f"/institutions/cohorts/{cohort}",
+                              query_string={"q": query}).get_data(as_text=True)
+    assert "Bruno Díaz" in page and "Ana López" not in page
+
+
+def test_invited_list_filter_ignores_case_and_accents(manager_client, cohort):
+    _add(manager_client, cohort, email="hele@example.net", full_name="Hélène Lefèvre")
+    _add(manager_client, cohort, email="marc@example.net", full_name="Marc Dupont")
+    page = manager_client.get(f"/institutions/cohorts/{cohort}",
+                              query_string={"q": "HELENE lefevre"}).get_data(as_text=True)
+    assert "Hélène Lefèvre" in page and "Marc Dupont" not in page

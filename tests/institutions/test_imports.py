@@ -73,9 +73,26 @@ def test_preview_lists_every_error_and_offers_no_confirmation(manager_client, co
     assert "4 problems: nothing can be applied" in page
     assert "Line 2: &#39;bad-address&#39; is not a valid email address." in page
     assert "Line 3: The full name is missing." in page
-    assert "Line 4: Unknown language &#39;de&#39;; use one of en, es, fr." in page
+    assert "Line 4: Unknown language &#39;de&#39;; use one of en, es, fr, pt." in page
     assert "Line 5: c@example.org is already on line 4." in page
     assert "Confirm and apply" not in page
+
+
+def test_preview_with_errors_announces_nothing_as_going_to_happen(manager_client, cohort):
+    url = preview_url(upload(manager_client, cohort, csv_bytes(
+        "new@example.org,New,,", "other@example.org,Other,,", "bad-address,Ana,,")))
+    page = _page(manager_client, url)
+    assert "Nothing in this file will be applied, and nobody will be invited" in page
+    assert "will be invited by email" not in page
+    assert "What confirming will do" not in page and "Will be invited" in page
+    assert "Once the file is corrected" in page and "What will happen" not in page
+
+
+def test_preview_without_errors_says_what_confirming_will_do(manager_client, cohort):
+    url = preview_url(upload(manager_client, cohort, csv_bytes("new@example.org,New,,")))
+    page = _page(manager_client, url)
+    assert "1 person will be invited by email." in page
+    assert "Nothing will be applied" not in page
 
 
 def test_wrong_header_is_shown_with_a_suggestion(manager_client, cohort):

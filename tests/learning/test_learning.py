@@ -203,6 +203,24 @@ def test_dashboard_lists_courses_in_progress_and_completed(app, client, tmp_path
     assert client.get("/").get_data(as_text=True).count("Long course") >= 1
 
 
+def test_dashboard_with_every_course_completed_says_so(app, client, tmp_path, learner):
+    simple_course(tmp_path, "short-course", modules=1, title="Short course")
+    publish(app, tmp_path)
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/short-course/enrol")
+    client.submit("/learning/courses/short-course/lesson-1/done")
+    page = client.get("/learning/").get_data(as_text=True)
+    assert "You have completed every course you follow." in page
+    assert "You are not following any course yet." not in page
+
+
+def test_dashboard_with_nothing_yet_says_so(client, learner):
+    client.sign_in(learner.email)
+    page = client.get("/learning/").get_data(as_text=True)
+    assert "You are not following any course yet." in page
+    assert "You have completed every course" not in page
+
+
 def test_dashboard_shows_due_date_and_overdue(app, client, course, learner):
     from datetime import date
 

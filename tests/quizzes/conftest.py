@@ -101,9 +101,14 @@ def wrong_form(attempt_questions) -> dict[str, list[str]]:
     return form
 
 
+#: The account that owns the quiz course (its front matter names it among the authors).
+QUIZ_AUTHOR = "quiz.author@example.org"
+
+
 def write_quiz_course(root, settings: str = "", slug: str = "quiz-course"):
     write_course(root, slug, {
-        "course.md": course_md("Quiz course", "With a quiz."),
+        "course.md": course_md("Quiz course", "With a quiz.",
+                               authors=f"[Quiz Unit, {QUIZ_AUTHOR}]"),
         "01-reading.md": lesson("Reading", "Read this."),
         "02-check.md": QUIZ.format(settings=settings),
     })

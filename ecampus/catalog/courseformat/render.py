@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import markdown
 import nh3
 
+from ...catalogs import catalog
 from .files import COURSE_FILE_RE, CourseFiles, is_markdown_name
 from .frontmatter import Lines
 from .model import ProblemLog
@@ -233,8 +234,6 @@ def _locate(lines: Lines, needle: str) -> int:
     return lines[0][0] if lines else 1
 
 
-#: "Table" in the languages the interface speaks; other languages read the English word.
-_TABLE_LABELS = {"en": "Table", "es": "Tabla", "fr": "Tableau"}
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -248,9 +247,10 @@ def present(html: str, language: str, title: str | None = None) -> str:
         heading, _, rest = html.partition("</h1>")
         if _TAG_RE.sub("", heading).strip() == title.strip():
             html = rest.lstrip()
-    label = _TABLE_LABELS.get(language, _TABLE_LABELS["en"])
+    messages = catalog(language)
     number = itertools.count(1)
     html = re.sub("<table>", lambda _match: (
-        '<div class="table-scroll" role="region" tabindex="0" '
-        f'aria-label="{label} {next(number)}"><table>'), html)
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="{}"><table>'.format(
+            htmllib.escape(messages.gettext("Table %(number)d") % {"number": next(number)}))),
+        html)
     return html.replace("</table>", "</table></div>")
