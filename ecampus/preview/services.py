@@ -58,7 +58,6 @@ def make_preview_app(root: Path, workdir: Path, *, port: int = 5050) -> Flask:
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "COURSES_DIR": str(root),
         "PREVIEW_DIR": str(root),
-        "RATELIMIT_ENABLED": False,
     })
     app.instance_path = str(Path(workdir) / "instance")
     app.extensions[STATE_KEY] = PreviewState(root)
