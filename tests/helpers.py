@@ -76,3 +76,14 @@ def count_page_queries(app, client, url: str) -> int:
         assert client.get(url).status_code == 200
 
     return count_statements(app, get)
+
+
+def scratch_app(tmp_path: Path):
+    """An app on its own new SQLite file, for tests that migrate a database step by step."""
+    from ecampus import create_app
+
+    return create_app({
+        "ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "test-secret-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgrade.sqlite3'}",
+        "PUBLIC_URL": "http://localhost", "MAIL_OUTBOX": str(tmp_path / "outbox"),
+    })

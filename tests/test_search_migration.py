@@ -6,19 +6,15 @@ from __future__ import annotations
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from ecampus import create_app
 from ecampus.extensions import db
+from tests.helpers import scratch_app
 
 BEFORE = "1a0000000004"
 SEARCH = "1a0000000005"
 
 
 def test_existing_rows_get_their_search_keys(tmp_path):
-    app = create_app({
-        "ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "test-secret-" + "x" * 40,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgrade.sqlite3'}",
-        "PUBLIC_URL": "http://localhost", "MAIL_OUTBOX": str(tmp_path / "outbox"),
-    })
+    app = scratch_app(tmp_path)
     with app.app_context():
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:

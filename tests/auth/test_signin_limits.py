@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -170,6 +171,8 @@ def test_limits_are_counted_together_by_several_nodes_through_redis(monkeypatch,
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs the Redis server on 127.0.0.1:6379 for shared limits")
         pytest.skip("no Redis server on 127.0.0.1:6379")
     monkeypatch.setenv("ECAMPUS_ENV", "testing")
     monkeypatch.setenv("ECAMPUS_RATELIMIT_STORAGE", url)
