@@ -1,5 +1,6 @@
 """Imports every feature's models so SQLAlchemy metadata and Alembic see all tables."""
 
+from .audit import models as audit_models  # noqa: F401
 from .auth import models as auth_models  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .certificates import models as certificate_models  # noqa: F401
