@@ -1,11 +1,20 @@
-"""Cohort speed: preview and apply a CSV of 10,000 new learners, then (once they have all
-accepted by choosing a password) the report of a cohort of 10,000 learners in 5 courses and
-its CSV export.
+"""Cohort speed: the report of a cohort of 1,000, 10,000 and 100,000 learners in 5 courses,
+on SQLite and PostgreSQL, and (with --import) the preview and apply of a CSV of new learners.
 
-Run: .venv/bin/python bench/cohorts.py [--database-url URL] [--learners 10000] [--courses 5]
+Run: .venv/bin/python bench/cohorts.py [--database-url URL] [--sizes 1000,10000,100000]
+     [--courses 5] [--rounds 5]
+     .venv/bin/python bench/cohorts.py --import [--learners 10000]
 Without --database-url it uses a temporary SQLite file; with a PostgreSQL URL it creates a
-fresh database next to the one named and drops it afterwards. Aims: apply in under 5 s,
-report page under 300 ms.
+fresh database next to the one named and drops it afterwards. Pass --database-url twice to
+bench both. The cohort is loaded in bulk (COPY on PostgreSQL): a third of the learners
+finished every course, a third started, a third did nothing; every fifth learner passed a
+quiz. Printed per size: the report page through the Flask test client (100 rows, figures and
+chart over everyone), the figures GROUP BY alone, a search page, the streamed CSV export of
+every line and the export's peak memory above the process's resident size before it.
+Pages also show their CPU time (this process plus the PostgreSQL backends, mean per
+request), which does not grow when other programs share the cores as wall time does.
+Aims: report page under 150 ms at 10,000 x 5 and under 300 ms at 100,000 x 5; an export of
+500,000 lines in under 10 s with flat memory.
 """
 
 from __future__ import annotations
@@ -15,32 +24,30 @@ import logging
 import statistics
 import sys
 import tempfile
+import threading
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, update  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from bench import _bulk as bulk  # noqa: E402
+from bench._clock import CpuClock  # noqa: E402
 from bench._common import fresh_database, make_app  # noqa: E402
 from ecampus.auth.models import User  # noqa: E402
-from ecampus.auth.services import INVITE, create_user, revoke_tokens, start_session  # noqa: E402
+from ecampus.auth.services import create_user, start_session  # noqa: E402
 from ecampus.catalog.models import Course, Module  # noqa: E402
 from ecampus.catalog.publishing import publish_courses  # noqa: E402
 from ecampus.extensions import db  # noqa: E402
-from ecampus.institutions import (  # noqa: E402
-    imports,
-    invitations,
-    membership,
-    reports,
-    services,
-)
-from ecampus.institutions.models import CohortMember  # noqa: E402
-from ecampus.learning import services as learning  # noqa: E402
+from ecampus.institutions import imports, reports, services  # noqa: E402
+from ecampus.institutions.models import CohortMember, InstitutionMember  # noqa: E402
 from ecampus.learning.models import Enrolment, ModuleCompletion  # noqa: E402
 from ecampus.mail import send_queued_mail_now  # noqa: E402
+from ecampus.quizzes.models import GRADED, Attempt  # noqa: E402
+from ecampus.textsearch import person_key  # noqa: E402
 from ecampus.timeutil import utcnow  # noqa: E402
 
 LANGUAGES = ("en", "es", "fr")
@@ -71,128 +78,264 @@ def timed(action):
     return time.perf_counter() - start, result
 
 
-def choose_passwords(cohort_id: int) -> None:
-    """Every new learner accepts, in bulk, as following the invitation link does (a password,
-    the link spent): the report then covers learners, not people still invited."""
-    members = list(db.session.scalars(
-        select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+QUIZ = """---
+title: Check
+kind: quiz
+---
+Answer.
+
+## Name the principle that forbids returning a refugee to persecution. {#principle}
+
+= non-refoulement
+"""
+
+
+def write_report_courses(root: Path, count: int) -> None:
+    """`count` courses of 4 lessons; the first also ends with a quiz."""
+    write_courses(root, count)
+    (root / "cohort-course-1" / "05-check.md").write_text(QUIZ)
+
+
+def load_cohort(learners: int, courses: int) -> tuple[int, str]:
+    """A manager's cohort of `learners` learners in every course, loaded in bulk; returns
+    the cohort id and the manager's session id."""
+    manager = create_user("manager@bench.example", "Bench Manager", "a long password!")
+    start_session(manager)
+    institution = services.create_institution("Benchmark Ministry")
+    services.make_manager(institution.id, manager.email)
+    cohort = services.create_cohort(institution.id, "Everyone", "", manager.id)
+    course_ids = list(db.session.scalars(select(Course.id).order_by(Course.slug)))
+    for course_id in course_ids:
+        services.assign_course(cohort, course_id, date(2031, 6, 30) if course_id % 2
+                               else date(2020, 1, 31))
+    modules = db.session.execute(
+        select(Module.id, Module.course_id, Module.current_version_id, Module.kind)
+        .order_by(Module.course_id, Module.position)).all()
+    lessons: dict[int, list] = {}
+    quizzes = []
+    for module_id, course_id, version_id, kind in modules:
+        if kind == "quiz":
+            quizzes.append((module_id, version_id))
+        else:
+            lessons.setdefault(course_id, []).append((module_id, version_id))
+    first_id = db.session.scalar(select(func.max(User.id))) + 1
+    ids = range(first_id, first_id + learners)
     password_hash = generate_password_hash("a long password!")
-    for chunk in membership.chunks(members, 5000):
-        db.session.execute(update(User).where(User.id.in_(chunk), User.password_hash.is_(None))
-                           .values(password_hash=password_hash))
-    revoke_tokens(members, INVITE)
-    db.session.commit()
-
-
-def simulate_progress(cohort_id: int) -> None:
-    """A third of the learners finished each course, a third started; written in bulk."""
-    modules = db.session.execute(select(Module.id, Module.course_id, Module.current_version_id)
-                                 .order_by(Module.position)).all()
-    members = [row[0] for row in db.session.execute(
-        select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
-        .order_by(CohortMember.user_id)).all()]
     now = utcnow()
-    finished = members[::3]
-    started = members[1::3]
-    rows = []
-    by_course: dict[int, list] = {}
-    for module_id, course_id, version_id in modules:
-        by_course.setdefault(course_id, []).append((module_id, version_id))
-    for course_modules in by_course.values():
-        for user_id in finished:
-            rows += [{"user_id": user_id, "module_id": m, "version_id": v, "completed_at": now}
-                     for m, v in course_modules]
-        for user_id in started:
-            module_id, version_id = course_modules[0]
-            rows.append({"user_id": user_id, "module_id": module_id, "version_id": version_id,
-                         "completed_at": now})
-    for chunk in membership.chunks(rows, 5000):
-        db.session.execute(insert(ModuleCompletion), list(chunk))
-    for chunk in membership.chunks(finished, 5000):
-        db.session.execute(update(Enrolment).where(Enrolment.user_id.in_(chunk))
-                           .values(completed_at=now))
-    db.session.commit()
+    started = now - timedelta(days=60)
+
+    def when(n: int, spread: int = 50) -> datetime:
+        return started + timedelta(days=n % spread, minutes=n % 1440)
+
+    def name(n: int) -> str:
+        return f"{('Ana', 'Bruno', 'Célia', 'Dário', 'Élodie')[n % 5]} Número {n:06d}"
+
+    bulk.load(User.__table__, (
+        {"id": i, "email": f"learner{i}@bench.example", "full_name": name(i),
+         "search_key": person_key(name(i), f"learner{i}@bench.example"),
+         "password_hash": password_hash, "language": LANGUAGES[i % 3], "role": "learner",
+         "active": True, "created_at": started} for i in ids))
+    bulk.load(InstitutionMember.__table__, (
+        {"institution_id": institution.id, "user_id": i, "joined_at": started} for i in ids))
+    bulk.load(CohortMember.__table__, (
+        {"cohort_id": cohort.id, "user_id": i, "external_id": f"EMP-{i}", "added_at": started}
+        for i in ids))
+
+    def done_count(i: int, course_id: int) -> int:
+        return {0: len(lessons[course_id]), 1: 1, 2: 0}[i % 3]
+
+    bulk.load(Enrolment.__table__, (
+        {"user_id": i, "course_id": c, "active": True, "enrolled_at": started,
+         "source": "cohort", "due_on": date(2031, 6, 30) if c % 2 else date(2020, 1, 31),
+         "modules_done": done_count(i, c),
+         "completed_at": when(i) if i % 3 == 0 else None,
+         "last_module_id": lessons[c][0][0] if i % 3 != 2 else None,
+         "last_visited_at": when(i) if i % 3 != 2 else None,
+         "updated_at": when(i) if i % 3 != 2 else started}
+        for i in ids for c in course_ids))
+    bulk.load(ModuleCompletion.__table__, (
+        {"user_id": i, "module_id": m, "version_id": v, "completed_at": when(i)}
+        for i in ids for c in course_ids for m, v in lessons[c][:done_count(i, c)]))
+    if quizzes:
+        quiz_id, quiz_version = quizzes[0]
+        bulk.load(Attempt.__table__, (
+            {"user_id": i, "module_id": quiz_id, "version_id": quiz_version, "number": 1,
+             "language": "en", "status": GRADED, "started_at": when(i),
+             "submitted_at": when(i), "questions": [], "settings": {}, "responses": {},
+             "question_scores": {}, "score": float(i % 100), "passed": i % 100 >= 50}
+            for i in ids if i % 5 == 0))
+    bulk.finish([User.__table__, CohortMember.__table__, Enrolment.__table__,
+                 ModuleCompletion.__table__, Attempt.__table__])
+    return cohort.id, manager.get_id()
+
+
+class PeakMemory:
+    """The process's resident size, sampled every 5 ms while the block runs."""
+
+    def __enter__(self):
+        self.before = self.peak = _rss()
+        self._running = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while self._running:
+            self.peak = max(self.peak, _rss())
+            time.sleep(0.005)
+
+    def __exit__(self, *_exc):
+        self._running = False
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.before) / 1024
+
+
+def _rss() -> int:
+    """Resident set size in KiB, from /proc."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def report_bench(url: str, learners: int, courses: int, rounds: int) -> dict:
+    """Load a cohort on a fresh database and time its report; returns the figures."""
+    with tempfile.TemporaryDirectory() as folder, fresh_database(url) as database:
+        root = Path(folder)
+        write_report_courses(root / "courses", courses)
+        app = make_app(database, MAIL_OUTBOX=str(root / "outbox"))
+        with app.test_request_context("/"):
+            publish_courses(root / "courses")
+            load_seconds, (cohort_id, session_id) = timed(lambda: load_cohort(learners,
+                                                                               courses))
+            today = date.today()
+            lines = reports._Lines(cohort_id, today)
+            courses_of = reports._courses(cohort_id, "en")
+
+            def figures():
+                return reports._figures(lines, courses_of, reports._learner_count(cohort_id),
+                                        today)
+
+            figures_times = [timed(figures)[0] for _ in range(rounds)]
+            by_course, _chart, _start = figures()
+            assert by_course[reports.ALL].lines == learners * courses
+            db.session.remove()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        base = f"/institutions/cohorts/{cohort_id}/report"
+        pages = {"page": base, "sorted by progress": base + "?sort=progress&order=desc",
+                 "search": base + "?q=elodie+numero+0001", "overdue, page 50":
+                 base + "?show=overdue&page=50"}
+        times: dict[str, list[float]] = {key: [] for key in pages}
+        cpu: dict[str, float] = dict.fromkeys(pages, 0.0)
+        clock = CpuClock(database)
+        for address in pages.values():  # warm up: connections, template compilation
+            assert client.get(address).status_code == 200
+        clock.find_backends()
+        for _ in range(rounds):  # interleaved, so noise falls on every kind alike
+            for key, address in pages.items():
+                before = clock()
+                seconds, response = timed(lambda address=address: client.get(address))
+                cpu[key] += clock() - before
+                assert response.status_code == 200, response.status_code
+                times[key].append(seconds)
+        export_times, memory, size, export_cpu = [], [], 0, 0.0
+        for _ in range(max(1, rounds // 2)):
+            with PeakMemory() as peak:
+                before = clock()
+                start = time.perf_counter()
+                response = client.get(base + ".csv")
+                size = 0
+                for piece in response.response:
+                    size += piece.count(b"\n") if isinstance(piece, bytes) else piece.count("\n")
+                response.close()
+                export_times.append(time.perf_counter() - start)
+                export_cpu += clock() - before
+            memory.append(peak.growth_mb)
+        assert size == learners * courses + 1, size
+    return {"load": load_seconds, "figures": figures_times, "pages": times,
+            "cpu": {key: total / rounds for key, total in cpu.items()},
+            "export": export_times, "export_cpu": export_cpu / len(export_times),
+            "memory": memory, "lines": size - 1}
+
+
+def print_report(database: str, learners: int, courses: int, result: dict) -> None:
+    def ms(values):
+        return f"{1000 * statistics.median(values):7.0f} ms"
+
+    print(f"{database:10} {learners:>7} x {courses}: loaded in {result['load']:.1f} s")
+    print(f"    figures (learners, one GROUP BY) {ms(result['figures'])}")
+    for key, values in result["pages"].items():
+        print(f"    report {key:25}{ms(values)}   CPU {1000 * result['cpu'][key]:6.0f} ms")
+    print(f"    CSV export ({result['lines']} lines)  "
+          f"{statistics.median(result['export']):8.2f} s   CPU {result['export_cpu']:.2f} s, "
+          f"peak memory +{max(result['memory']):.1f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url")
-    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--database-url", action="append")
+    parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--courses", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--import", dest="import_bench", action="store_true")
+    parser.add_argument("--learners", type=int, default=10_000)
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    with tempfile.TemporaryDirectory() as folder, fresh_database(args.database_url) as url:
+    if args.import_bench:
+        import_bench((args.database_url or [None])[0], args.learners, args.courses)
+        return
+    print("report of one cohort, median of", args.rounds, "rounds")
+    for url in args.database_url or [None]:
+        database = "sqlite" if url is None or url.startswith("sqlite") else "postgresql"
+        for learners in (int(size) for size in args.sizes.split(",")):
+            result = report_bench(url, learners, args.courses, args.rounds)
+            print_report(database, learners, args.courses, result)
+            sys.stdout.flush()
+
+
+def import_bench(url: str | None, learners: int, courses: int) -> None:
+    """Preview and apply a CSV of new learners, then send their invitations."""
+    with tempfile.TemporaryDirectory() as folder, fresh_database(url) as database:
         root = Path(folder)
-        write_courses(root / "courses", args.courses)
-        app = make_app(url, MAIL_OUTBOX=str(root / "outbox"))
-        data = csv_of(args.learners)
+        write_courses(root / "courses", courses)
+        app = make_app(database, MAIL_OUTBOX=str(root / "outbox"))
+        data = csv_of(learners)
         with app.test_request_context("/"):
             publish_courses(root / "courses")
             manager = create_user("manager@bench.example", "Bench Manager", "a long password!")
-            start_session(manager)
-            manager_cookie_id = manager.get_id()
             institution = services.create_institution("Benchmark Ministry")
             services.make_manager(institution.id, manager.email)
             cohort = services.create_cohort(institution.id, "Everyone", "", manager.id)
             for course_id in db.session.scalars(select(Course.id)):
                 services.assign_course(cohort, course_id, date(2031, 6, 30))
-            manager_id, cohort_id = manager.id, cohort.id
 
             def preview():
                 record = imports.preview_import(cohort, data, filename="bench.csv",
-                                                created_by=manager_id, default_language="en")
+                                                created_by=manager.id, default_language="en")
                 return imports.load_preview(cohort, record.id)
 
             preview_seconds, result = timed(preview)
-            assert not result.problems and result.counts["invite"] == args.learners
+            assert not result.problems and result.counts["invite"] == learners
             apply_seconds, outcome = timed(lambda: imports.apply_import(cohort,
                                                                         result.record.id))
-            assert outcome.invited == args.learners
+            assert outcome.invited == learners
             mail_seconds, (sent, unsent) = timed(send_queued_mail_now)
-            assert (sent, unsent) == (args.learners, 0)
-            choose_passwords(cohort_id)
-            simulate_progress(cohort_id)
-            options = reports.Options()
-            assert reports.cohort_report(cohort_id, reports.Options(), language="en",
-                                         today=date.today()).learners == args.learners
-            service_seconds = min(timed(lambda: reports.cohort_report(
-                cohort_id, options, language="en", today=date.today()))[0] for _ in range(3))
-            course_ids = list(db.session.scalars(select(Course.id)))
-            members = invitations.learner_ids(cohort_id)
-            progress_seconds = min(timed(lambda: learning.report_rows(course_ids, members))[0]
-                                   for _ in range(3))
-            db.session.remove()
-
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = manager_cookie_id
-            session["_fresh"] = True
-        page_times, export_times = [], []
-        for _ in range(5):
-            seconds, response = timed(lambda: client.get(
-                f"/institutions/cohorts/{cohort_id}/report"))
-            assert response.status_code == 200
-            page_times.append(seconds)
-            seconds, response = timed(lambda: client.get(
-                f"/institutions/cohorts/{cohort_id}/report.csv"))
-            assert response.status_code == 200
-            export_times.append(seconds)
-        rows = response.get_data(as_text=True).count("\n") - 1
-        print(f"database: {url.split(':', 1)[0]}")
-        print(f"CSV: {args.learners} new learners, {len(data) / 1e6:.2f} MB; "
-              f"{args.courses} courses assigned")
-        print(f"preview (parse, store, classify): {preview_seconds:7.2f} s")
-        print(f"apply (accounts, members, enrolments, queued mail; one transaction): "
-              f"{apply_seconds:7.2f} s")
-        print(f"invitations sent from the queue after the commit (outbox files, one worker): "
-              f"{mail_seconds:7.2f} s")
-        print(f"report data for {args.learners} learners x {args.courses} courses: "
-              f"{1000 * service_seconds:7.0f} ms (best of 3), of which "
-              f"learning.report_rows {1000 * progress_seconds:.0f} ms")
-        print(f"report page (100 rows, figures and chart for all): "
-              f"{1000 * statistics.median(page_times):7.0f} ms (median of 5)")
-        print(f"CSV export ({rows} rows): {1000 * statistics.median(export_times):7.0f} ms "
-              f"(median of 5)")
+            assert (sent, unsent) == (learners, 0)
+    print(f"database: {database.split(':', 1)[0]}")
+    print(f"CSV: {learners} new learners, {len(data) / 1e6:.2f} MB; {courses} courses assigned")
+    print(f"preview (parse, store, classify): {preview_seconds:7.2f} s")
+    print(f"apply (accounts, members, enrolments, queued mail; one transaction): "
+          f"{apply_seconds:7.2f} s")
+    print(f"invitations sent from the queue after the commit (outbox files, one worker): "
+          f"{mail_seconds:7.2f} s")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from .database import configure_engine
+    from .observability import init_observability
     from .requests import init_requests
 
-    init_requests(app)  # first: bounded ids in every route, and the first request check
+    # First: the request id and the clock start before any check may refuse the request.
+    init_observability(app)
+    init_requests(app)  # bounded ids in every route, and the first request check
     configure_engine(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
@@ -51,9 +54,13 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app)
 
     from . import models_registry  # noqa: F401  (every model known to metadata and Alembic)
+    from .compression import init_compression
     from .features import register_features
+    from .layout import init_layout
     from .security import init_security
 
     init_security(app)
+    init_compression(app)
+    init_layout(app)
     register_features(app)
     return app

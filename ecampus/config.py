@@ -37,6 +37,9 @@ def default_config(instance_path: str) -> dict:
         "SECRET_KEY": "",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # PostgreSQL connections each gunicorn worker process keeps, and may open beyond them.
+        "DATABASE_POOL_SIZE": 5,
+        "DATABASE_MAX_OVERFLOW": 10,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": list(LANGUAGES),
@@ -66,6 +69,8 @@ def default_config(instance_path: str) -> dict:
         "SIGNUP_LIMITS": "30/hour",
         "SIGNUP_CONFIRM_HOURS": 24,
         "VERIFY_LIMITS": "30/minute",
+        # Requests one API token may send (counted in the rate limiter's storage).
+        "API_RATE_LIMITS": "600/minute",
         "MAIL_SERVER": "",
         "MAIL_PORT": 587,
         "MAIL_USERNAME": "",
@@ -76,7 +81,15 @@ def default_config(instance_path: str) -> dict:
         "MAIL_BATCH_SIZE": 200,
         "JOB_LEASE_SECONDS": 300,
         "JOB_RETRY_BASE_SECONDS": 10,
+        # Webhooks: http:// and private addresses only where told (development and tests).
+        "WEBHOOK_ALLOW_PRIVATE_URLS": False,
+        "WEBHOOK_TIMEOUT_SECONDS": 5,
+        "WEBHOOK_DISABLE_AFTER": 10,
+        # /metrics answers only a request bearing this token; without one it is off.
+        "METRICS_TOKEN": "",
+        "LOG_FORMAT": "json",
         "PASSWORD_RESET_HOURS": 2,
+        "EMAIL_CHANGE_HOURS": 24,
         # CSV enrolment: the largest file and the most rows one upload may carry.
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 10_000,
@@ -91,9 +104,21 @@ def default_config(instance_path: str) -> dict:
         # No request body may be larger, whatever the page (uploads above are far smaller).
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "INVITATION_DAYS": 14,
+        # `ecampus purge`: how many days each kind of row is kept (docs/administration.md).
+        "RETENTION_IMPORT_DAYS": 7,
+        "RETENTION_MAIL_DAYS": 30,
+        "RETENTION_SESSION_DAYS": 90,
+        "RETENTION_TOKEN_DAYS": 30,
+        "RETENTION_SIGNUP_DAYS": 7,
+        "RETENTION_JOB_DAYS": 30,
+        "RETENTION_WEBHOOK_DAYS": 30,
+        # How long a person's copy of their data stays downloadable.
+        "DATA_EXPORT_DAYS": 7,
         "BEHIND_PROXY": False,
         "HTTPS": False,
         "SIGNING_KEY_PEM": "",
+        # One node serves the site alone: it may keep state in its own instance folder.
+        "SINGLE_NODE": False,
         "COURSES_DIR": str(Path.cwd() / "courses"),
         "SITE_NAME": "E-Campus",
         # Static and course-media URLs carry a content hash, so they can be cached for a year.
@@ -146,6 +171,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "database_url", "`postgresql+psycopg://user@host/db` (or "
             "`postgresql://`).", key="SQLALCHEMY_DATABASE_URI", env="DATABASE_URL",
             shown="SQLite file `instance/ecampus.sqlite3`"),
+    Setting("DATABASE_POOL_SIZE", "int", "PostgreSQL connections each process (gunicorn "
+            "worker, `ecampus worker`) keeps open; see docs/deploy.md for the sum against "
+            "`max_connections`."),
+    Setting("DATABASE_MAX_OVERFLOW", "int", "Connections a process may open beyond "
+            "`DATABASE_POOL_SIZE` under a burst, closed after use.", minimum=0),
     Setting("HTTPS", "bool", "On behind HTTPS: secure cookies and HSTS."),
     Setting("BEHIND_PROXY", "bool", "Trust one proxy's `X-Forwarded-*` headers (a forwarded "
             "host must still be an allowed one)."),
@@ -165,11 +195,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNUP_LIMITS", "limits", "Sign-up forms sent from one address (each one mails "
             "someone)."),
     Setting("VERIFY_LIMITS", "limits", "Certificate look-ups from one address."),
+    Setting("API_RATE_LIMITS", "limits", "Requests one API token may send; beyond, the API "
+            "answers 429."),
     Setting("SIGNUP_CONFIRM_HOURS", "int", "How long the link confirming a new account works, "
             "in hours."),
     Setting("PASSWORD_RESET_HOURS", "int", "How long a password-reset link works, in hours."),
+    Setting("EMAIL_CHANGE_HOURS", "int", "How long the link confirming a new email address "
+            "of an account works, in hours."),
     Setting("INVITATION_DAYS", "int", "How long an invitation link (new account, or to join a "
             "cohort) works, in days."),
+    Setting("DATA_EXPORT_DAYS", "int", "How long a person's copy of their data (the archive "
+            "of *Your data*) can be downloaded, in days; it is deleted after."),
+    Setting("RETENTION_IMPORT_DAYS", "int", "`ecampus purge` deletes CSV enrolment files "
+            "previewed this many days ago and never applied."),
+    Setting("RETENTION_MAIL_DAYS", "int", "`ecampus purge` deletes mail sent this many days "
+            "ago from the outbox."),
+    Setting("RETENTION_SESSION_DAYS", "int", "`ecampus purge` deletes sessions ended, or "
+            "unused, this many days ago (an unused one must sign in again)."),
+    Setting("RETENTION_TOKEN_DAYS", "int", "`ecampus purge` deletes password-reset and "
+            "invitation links used or expired this many days ago, and unanswered cohort "
+            "invitations expired as long."),
+    Setting("RETENTION_SIGNUP_DAYS", "int", "`ecampus purge` deletes sign-up requests "
+            "confirmed or expired this many days ago."),
+    Setting("RETENTION_JOB_DAYS", "int", "`ecampus purge` deletes background jobs done this "
+            "many days ago (failed ones stay)."),
+    Setting("RETENTION_WEBHOOK_DAYS", "int", "`ecampus purge` deletes webhook deliveries "
+            "(delivered or given up) made this many days ago."),
     Setting("IMPORT_MAX_BYTES", "int", "The largest CSV enrolment file accepted, in bytes."),
     Setting("IMPORT_MAX_ROWS", "int", "The most rows one CSV enrolment file may carry."),
     Setting("COURSE_UPLOAD_MAX_BYTES", "int", "The largest course zip an author may upload, "
@@ -197,13 +248,26 @@ SETTINGS: tuple[Setting, ...] = (
             "it over."),
     Setting("JOB_RETRY_BASE_SECONDS", "int", "First wait before a failed job is retried, "
             "doubling at each failure."),
+    Setting("WEBHOOK_ALLOW_PRIVATE_URLS", "bool", "Let webhook endpoints use `http://` and "
+            "loopback, private or link-local addresses; for development and tests only "
+            "(production refuses them, so a webhook cannot reach the internal network)."),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", "int", "How long one webhook delivery waits to connect, "
+            "and then for the answer, in seconds."),
+    Setting("WEBHOOK_DISABLE_AFTER", "int", "Deliveries given up in a row (each after all its "
+            "attempts) after which a webhook endpoint is turned off and its managers told."),
+    Setting("METRICS_TOKEN", "secret", "The bearer token Prometheus sends to read `/metrics`; "
+            "without one, `/metrics` does not exist."),
+    Setting("LOG_FORMAT", "choice", "`json` (one JSON object a line, for log collectors) or "
+            "`text`.", choices=("json", "text")),
     Setting("COURSES_DIR", "str", "Where `ecampus courses publish` reads by default.",
             shown="`./courses`"),
     Setting("SITE_NAME", "str", "The name shown on pages and in mail."),
     Setting("ISSUER_NAME", "str", "The issuer named on certificates and credentials."),
     Setting("SIGNING_KEY", "secret", "The Ed25519 private key (PEM) that signs credentials, "
-            "shared by several nodes.", key="SIGNING_KEY_PEM",
-            shown="created on first use in `instance/keys/`"),
+            "the same on every node; without it the key lives in the database, sealed with "
+            "`SECRET_KEY`.", key="SIGNING_KEY_PEM", shown="created on first use in the database"),
+    Setting("SINGLE_NODE", "bool", "On when one node serves the site alone; production then "
+            "accepts mail written to `MAIL_OUTBOX` instead of sent to `MAIL_SERVER`."),
     Setting("LANGUAGES", "list", "Interface languages, comma-separated; each needs a catalog "
             "in `ecampus/translations/` (English needs none)."),
     Setting("DEFAULT_LANGUAGE", "choice", "The language of visitors whose browser asks for "
@@ -341,6 +405,7 @@ def check(config: dict) -> None:
         return
     _check_secret(config)
     _check_public_url(config, fallback=None)
+    _check_shared_state(config)
     config["TRUSTED_HOSTS"] = _trusted_hosts(config, ())
 
 
@@ -370,6 +435,19 @@ def _check_secret(config: dict) -> None:
             "and set it in the environment: export SECRET_KEY=<that value>\n"
             "(For local development only, set ECAMPUS_ENV=development instead.)"
         )
+
+
+def _check_shared_state(config: dict) -> None:
+    """Refuse what would differ from node to node, unless the site runs on one node."""
+    if config["SINGLE_NODE"] or config["MAIL_SERVER"]:
+        return
+    raise ConfigError(
+        "E-Campus has no SMTP server to send mail through: without one, each node would write "
+        f"mail to files in its own folder ({config['MAIL_OUTBOX']}). Set the server, "
+        "for example:\n"
+        "    export ECAMPUS_MAIL_SERVER=smtp.example.gov\n"
+        "or, if this one node serves the site alone, say so: export ECAMPUS_SINGLE_NODE=true"
+    )
 
 
 def _check_public_url(config: dict, fallback: str | None) -> None:

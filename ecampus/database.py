@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def configure_engine(app: Flask) -> None:
-    """Give SQLite a busy timeout so concurrent writers wait instead of failing at once."""
+    """Give SQLite a busy timeout so concurrent writers wait instead of failing at once, and
+    PostgreSQL the pool each process keeps (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW)."""
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
@@ -19,6 +20,8 @@ def configure_engine(app: Flask) -> None:
         options["connect_args"] = connect_args
     else:
         options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", app.config.get("DATABASE_POOL_SIZE", 5))
+        options.setdefault("max_overflow", app.config.get("DATABASE_MAX_OVERFLOW", 10))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -101,3 +104,31 @@ def skip_locked_ids(statement, name: str = "batch"):
     batch = (statement.with_for_update(skip_locked=True).cte(name)
              .prefix_with("MATERIALIZED", dialect="postgresql"))
     return select(*batch.c)
+
+
+def hand_over_numbered_rows(owner, group, number, *, keep_id: int, merged_id: int) -> int:
+    """Give every row owned by `merged_id` to `keep_id` (caller commits), keeping each
+    (owner, group, number) unique: in a group both owners have rows in, the merged owner's
+    rows are numbered after the kept owner's last, in their own order. Returns how many were
+    renumbered. `owner`, `group` and `number` are columns of one mapped table."""
+    from .extensions import db
+
+    table = owner.class_
+    merged_groups = select(group).where(owner == merged_id)
+    last = dict(db.session.execute(
+        select(group, func.max(number)).where(owner == keep_id, group.in_(merged_groups))
+        .group_by(group)).all())
+    renumbered = 0
+    if last:
+        rows = db.session.execute(
+            select(table.id, group).where(owner == merged_id, group.in_(last))
+            .order_by(group, number)).all()
+        for row_id, key in rows:
+            last[key] += 1
+            db.session.execute(update(table).where(table.id == row_id)
+                               .values({owner.key: keep_id, number.key: last[key]})
+                               .execution_options(synchronize_session=False))
+            renumbered += 1
+    db.session.execute(update(table).where(owner == merged_id).values({owner.key: keep_id})
+                       .execution_options(synchronize_session=False))
+    return renumbered

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
+import flask_babel
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import format_percent
+from babel.units import format_unit
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .extensions import babel
 from .timeutil import utcnow
 
 
+@lru_cache(maxsize=256)
 def language_name(code: str) -> str:
     """A language named in itself, so a reader finds their own whatever page is shown."""
     try:
@@ -59,6 +66,46 @@ def number(value: float | None, digits: int = 1) -> str:
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
 
 
+def count(value: int) -> str:
+    """A whole number as the reader writes it: '12,345', '12.345', '12 345'."""
+    return format_decimal(value, format="#,##0")
+
+
+def ngettext(singular: str, plural: str, n: int, /, **variables) -> str:
+    """Flask-Babel's ngettext, with `%(num)s` written as the reader writes numbers."""
+    variables.setdefault("num", count(n))
+    return flask_babel.get_translations().ungettext(singular, plural, n) % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int, /,
+                       **variables) -> str:
+    """Templates' ngettext: as Jinja's own (escaping, `num` by default), the number
+    formatted for the reader."""
+    variables.setdefault("num", count(n))
+    text = flask_babel.get_translations().ungettext(singular, plural, n)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (a catalog string, as Jinja's own ngettext)
+    return text % variables
+
+
+def duration(minutes: int | None) -> str:
+    """Minutes as the reader says them, in CLDR's words: '45 min', '2 hr 30 min', '2 h 30 min'."""
+    if not minutes:
+        return ""
+    locale = get_locale()
+    hours, rest = divmod(int(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(format_unit(hours, "duration-hour", length="short", locale=locale))
+    if rest or not hours:
+        parts.append(format_unit(rest, "duration-minute", length="short", locale=locale))
+    try:
+        return format_list(parts, style="unit-narrow", locale=locale)
+    except KeyError:  # a locale whose CLDR data lacks the narrow unit list
+        return " ".join(parts)
+
+
 def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel to the bundled catalogs and our locale rule."""
     babel.init_app(
@@ -71,5 +118,8 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["count"] = count
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["ngettext"] = _template_ngettext
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["today"] = lambda: utcnow().date()

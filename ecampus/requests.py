@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, json, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -122,8 +122,10 @@ def _unreadable_page(_error: UnreadableInput):
     text = _("The address or the form contained characters that cannot be accepted, such as "
              "a null character or text that is not valid UTF-8. Remove them or type the text "
              "again, then try once more.")
-    if request.path.startswith("/api/"):
-        return {"error": title, "status": 400}, 400
+    if request.path.startswith("/api/"):  # RFC 9457 problem details, as the API answers
+        return current_app.response_class(
+            json.dumps({"type": "about:blank", "title": "Bad Request", "status": 400,
+                        "detail": title}), status=400, mimetype="application/problem+json")
     return render_template("main/error.html", code=400, title=title, text=text), 400
 
 

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from ecampus import create_app
+from ecampus.audit.models import GUARDS as AUDIT_GUARDS
 from ecampus.auth import services as accounts
 from ecampus.catalog.services import clear_caches
 from ecampus.extensions import db, limiter
@@ -123,16 +124,43 @@ def _empty_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
         with db.engine.begin() as connection:
+            _lift_audit_guards(connection)
             connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            _restore_audit_guards(connection)
         return
     with db.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
+        audited = connection.exec_driver_sql("SELECT 1 FROM audit_entries LIMIT 1").first()
+        if audited:
+            _lift_audit_guards(connection)
         for table in reversed(tables):
             connection.execute(table.delete())
+        if audited:
+            _restore_audit_guards(connection)
         connection.commit()
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         connection.commit()
+
+
+def _lift_audit_guards(connection) -> None:
+    """Drop the triggers that keep audit entries append-only, in the emptying transaction:
+    emptying every table between tests is the one deletion the application never makes."""
+    for name in audit_trigger_names(connection.dialect.name):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}"
+                                   + (" ON audit_entries" if connection.dialect.name
+                                      == "postgresql" else ""))
+
+
+def _restore_audit_guards(connection) -> None:
+    """Create the triggers again, before the transaction that lifted them commits."""
+    for _name, statement in AUDIT_GUARDS.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+def audit_trigger_names(dialect: str) -> list[str]:
+    """The names of the audit log's guard triggers on this database."""
+    return [name for name, _statement in AUDIT_GUARDS.get(dialect, []) if name]
 
 
 @pytest.fixture
@@ -146,6 +174,20 @@ def ctx(app):
 @pytest.fixture
 def client(app) -> Client:
     return app.test_client()
+
+
+@pytest.fixture
+def other_node(app):
+    """A second app on the same database, as another node behind the load balancer: what
+    one node changes must show on the other's next request."""
+    keys = ("ENV_NAME", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+            "PASSWORD_HASH_METHOD", "MAIL_OUTBOX", "SERVER_NAME", "PUBLIC_URL")
+    node = create_app({key: app.config[key] for key in keys})
+    node.test_client_class = Client
+    yield node
+    with node.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

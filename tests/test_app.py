@@ -31,6 +31,7 @@ def test_production_starts_with_a_real_secret(monkeypatch):
     monkeypatch.delenv("ECAMPUS_ENV", raising=False)
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("ECAMPUS_PUBLIC_URL", "https://campus.example.gov")
+    monkeypatch.setenv("ECAMPUS_MAIL_SERVER", "smtp.example.gov")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "s" * 48
 

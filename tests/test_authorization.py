@@ -46,6 +46,13 @@ MANAGERS = _policy(FORBIDDEN, anonymous=SIGN_IN, manager=ALLOWED, other_manager=
                    admin=ALLOWED)
 #: The learner's own attempt: nobody else, admins included, learns it exists.
 OWN_ATTEMPT = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED)
+#: The learner's copy of their data: nobody else, admins included, learns it exists.
+OWN_DATA = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED)
+#: The learner's own API token: the learner and admins (who see and revoke every token).
+OWN_TOKEN = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED, admin=ALLOWED)
+#: The integration API: only a bearer token opens it, never the session of a signed-in
+#: page (tests/api/test_api_authorization.py walks it with tokens).
+API = _policy("401")
 #: The learner's own certificate files: the learner and admins.
 OWN_CERTIFICATE = _policy(NOT_FOUND, anonymous=SIGN_IN, learner=ALLOWED, admin=ALLOWED)
 #: A draft course's pages and files: its own authors and admins; to everyone else, another
@@ -83,13 +90,26 @@ ACCESS: dict[str, dict[str, str] | list[Case]] = {
     "auth.accept_invitation": PUBLIC,
     "auth.signup_sent": PUBLIC,
     "auth.confirm_signup": PUBLIC,
+    # A new address's confirmation link works for whoever holds it.
+    "auth.confirm_email": PUBLIC,
     "auth.profile": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
+    "auth.change_email": SIGNED_IN,
+    # Personal data: each person's own; erasing someone else is for admins.
+    "personal.my_data": SIGNED_IN,
+    "personal.download": OWN_DATA,
+    "personal.erase_own": SIGNED_IN,
+    "personal.admin_erase": ADMINS,
     # Administration
     "admin.index": ADMINS,
     "admin.users": ADMINS,
     "admin.set_role": ADMINS,
     "admin.end_sessions": ADMINS,
+    "admin.account": ADMINS,
+    "admin.deactivate": ADMINS,
+    "admin.reactivate": ADMINS,
+    "admin.change_email": ADMINS,
+    "admin.merge": ADMINS,
     "jobs.admin_index": ADMINS,
     "jobs.retry": ADMINS,
     "jobs.discard": ADMINS,
@@ -165,6 +185,56 @@ ACCESS: dict[str, dict[str, str] | list[Case]] = {
     "institutions_admin.add_manager": ADMINS,
     "institutions_admin.remove_manager": [Case(ADMINS, {"user_id": "manager_id"})],
     "institutions_admin.admin_create_cohort": ADMINS,
+    # API tokens: a person's own, their institution's (managers), everyone's (admins).
+    "api_pages.personal": SIGNED_IN,
+    "api_pages.institution": _policy(FORBIDDEN, anonymous=SIGN_IN, manager=ALLOWED,
+                                     other_manager=ALLOWED),
+    "api_pages.admin": ADMINS,
+    "api_pages.revoke": OWN_TOKEN,
+    "api_pages.docs": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "api.add_members": API,
+    "api.archive_cohort": API,
+    "api.assign_course": API,
+    "api.certificate": API,
+    "api.certificate_list": API,
+    "api.cohort": API,
+    "api.cohort_courses": API,
+    "api.cohort_progress": API,
+    "api.cohorts": API,
+    "api.course": API,
+    "api.courses": API,
+    "api.create_cohort": API,
+    "api.learner_progress": API,
+    "api.me": API,
+    "api.members": API,
+    "api.my_certificates": API,
+    "api.my_enrolments": API,
+    "api.remove_member": API,
+    "api.revoke_certificate": API,
+    "api.unassign_course": API,
+    "api.update_cohort": API,
+    "api.delete_webhook": API,
+    "api.create_webhook": API,
+    "api.webhooks_list": API,
+    # Webhooks: the first institution's endpoints, for its managers and admins.
+    "webhooks.index": COHORT_OF_MANAGER,
+    "webhooks.create": COHORT_OF_MANAGER,
+    "webhooks.endpoint": COHORT_OF_MANAGER,
+    "webhooks.rotate": COHORT_OF_MANAGER,
+    "webhooks.disable": COHORT_OF_MANAGER,
+    "webhooks.enable": COHORT_OF_MANAGER,
+    "webhooks.send_test": COHORT_OF_MANAGER,
+    "webhooks.redeliver": COHORT_OF_MANAGER,
+    "webhooks.delete": [Case(COHORT_OF_MANAGER, {"endpoint_id": "doomed_webhook_id"})],
+    # Operations: readiness for anyone; metrics only with METRICS_TOKEN (unset here).
+    "ops.readyz": PUBLIC,
+    "ops.metrics": NOBODY,
+    # Audit log: all of it for admins; an institution's activity for its own managers.
+    "audit.admin_index": ADMINS,
+    "audit.admin_export": ADMINS,
+    "audit.activity": COHORT_OF_MANAGER,
+    "audit.activity_export": COHORT_OF_MANAGER,
 }
 
 #: Within a role, pages are read before forms are sent, and signing out comes last.

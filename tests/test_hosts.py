@@ -127,6 +127,7 @@ def _production(monkeypatch, **environment):
     for name in ("ECAMPUS_ENV", "ECAMPUS_PUBLIC_URL", "ECAMPUS_ISSUER_URL",
                  "ECAMPUS_TRUSTED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ECAMPUS_MAIL_SERVER", "smtp.example.gov")
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

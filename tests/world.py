@@ -76,6 +76,15 @@ class World:
     #: A registered git course source (its repository need not exist: nothing syncs here).
     source_id: int
     source_slug: str
+    #: The first institution's webhook endpoint with one delivered event, and an endpoint
+    #: to delete (so deleting never removes the one the other pages use).
+    webhook_endpoint_id: int
+    webhook_delivery_id: int
+    doomed_webhook_id: int
+    #: The learner's ready copy of their data (tests/personal builds real ones).
+    export_id: int = 0
+    #: The learner's personal API token (its id; the secret is not kept).
+    api_token_id: int = 0
     clients: dict = field(default_factory=dict)
 
     @property
@@ -98,7 +107,9 @@ class World:
             "token": "not-a-real-token-" + "x" * 20,
             "invitation_id": self.withdrawn_invitation_id, "job_id": self.job_id,
             "source_id": self.source_id, "source": self.source_slug,
-            "number": 0, "part": "emblem",
+            "endpoint_id": self.webhook_endpoint_id, "delivery_id": self.webhook_delivery_id,
+            "number": 0, "part": "emblem", "export_id": self.export_id,
+            "token_id": self.api_token_id,
         }
 
     def client(self, app, role: str):
@@ -170,6 +181,17 @@ def _invite(cohort_id: int, user_id: int, token: str) -> int:
     return invitation.id
 
 
+def _data_export(user_id: int) -> int:
+    """A ready archive of the learner's data, as the worker leaves it."""
+    from ecampus.personal.models import READY, DataExport
+
+    export = DataExport(user_id=user_id, status=READY, data=b"PK\x05\x06" + bytes(18),
+                        size=22, ready_at=utcnow(), expires_at=utcnow() + timedelta(days=7))
+    db.session.add(export)
+    db.session.commit()
+    return export.id
+
+
 def _failed_job() -> int:
     """A job the worker gave up on, as the admins' queue page lists it."""
     job = Job(kind="mail.send", payload={"message_id": 999_999}, status="failed",
@@ -177,6 +199,24 @@ def _failed_job() -> int:
     db.session.add(job)
     db.session.commit()
     return job.id
+
+
+def _webhooks(institution_id: int) -> dict[str, int]:
+    """Two endpoints of the institution, the first with a delivered event."""
+    from ecampus.webhooks import services as webhooks
+    from ecampus.webhooks.models import WebhookDelivery
+
+    endpoint, _secret = webhooks.add_endpoint(institution_id, "https://hooks.example.org/in",
+                                              ["course.completed"])
+    doomed, _secret = webhooks.add_endpoint(institution_id, "https://hooks.example.org/old",
+                                            ["course.completed"])
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="evt_" + "0" * 32,
+                               event_type="webhook.test", payload={"type": "webhook.test"},
+                               status="delivered", attempts=1, last_status_code=204)
+    db.session.add(delivery)
+    db.session.commit()
+    return {"webhook_endpoint_id": endpoint.id, "webhook_delivery_id": delivery.id,
+            "doomed_webhook_id": doomed.id}
 
 
 def _course_source() -> int:
@@ -261,8 +301,21 @@ def build_world(app, make_user, root: Path) -> World:
             withdrawn_invitation_id=withdrawn_id, resent_invitation_id=resent_id,
             job_id=_failed_job(),
             source_id=_course_source(), source_slug="ministry-courses",
+            **_webhooks(mine.id),
+            export_id=_data_export(users["learner"].id),
+            api_token_id=_api_token(users["learner"].id),
         )
     return world
+
+
+def _api_token(user_id: int) -> int:
+    """The learner's personal API token, made as their API tokens page makes it."""
+    from ecampus.api import tokens
+    from ecampus.auth.models import User
+
+    token, _secret = tokens.create_token(db.session.get(User, user_id), kind="personal",
+                                         name="My portal", scopes=["read"], days=30)
+    return token.id
 
 
 def world_fixture(app, make_user, tmp_path, monkeypatch) -> Iterator[World]:

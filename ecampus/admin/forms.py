@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length, Regexp
+
+from ..auth.forms import email_field
 
 ROLE_LABELS = {
     "learner": _l("Learner"),
@@ -22,3 +24,22 @@ class RoleForm(FlaskForm):
 
 class EndSessionsForm(FlaskForm):
     """A button: sign the account out on every device (CSRF token only)."""
+
+
+class DeactivateForm(FlaskForm):
+    """A button: deactivate the account (CSRF token only)."""
+
+
+class ReactivateForm(FlaskForm):
+    """A button: let the account sign in again (CSRF token only)."""
+
+
+class EmailChangeForm(FlaskForm):
+    email = email_field(_l("New email address"), autocomplete="off")
+
+
+class MergeForm(FlaskForm):
+    """The merge as previewed: which account goes, and the digest of what was shown."""
+
+    merged_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+    digest = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import DDL, JSON, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,7 +18,7 @@ class AuditEntry(db.Model):
     People are named by account id only, never by name or address, in `actor_id`,
     `target_id` and `before`/`after`: the pages resolve today's name, so erasing an account
     removes its personal data without touching a single entry. Rows are never updated or
-    deleted; the database refuses it (triggers created with the table).
+    deleted; the database refuses it (`GUARDS`, triggers created with the table).
     """
 
     __tablename__ = "audit_entries"
@@ -44,3 +44,40 @@ class AuditEntry(db.Model):
     institution_id: Mapped[int | None]
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+#: The message the database gives for an UPDATE or DELETE of an audit entry.
+REFUSAL = "audit entries are append-only"
+
+#: Triggers by which the database refuses to change or remove an entry: (name, statement)
+#: per dialect. The migration creates the same ones; a table built from the models
+#: (`db.create_all()`) gets them from the `after_create` event below, so no way of making
+#: the table leaves it open. Only the database's owner, by dropping a trigger, can alter
+#: the log, and not through the application.
+GUARDS: dict[str, list[tuple[str, str]]] = {
+    "sqlite": [
+        ("audit_entries_no_update",
+         "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
+         f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"),
+        ("audit_entries_no_delete",
+         "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries "
+         f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"),
+    ],
+    "postgresql": [
+        ("", "CREATE OR REPLACE FUNCTION audit_entries_refuse() RETURNS trigger "
+             "LANGUAGE plpgsql AS $$ BEGIN "
+             f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'integrity_constraint_violation'; "
+             "END $$"),
+        ("audit_entries_no_change",
+         "CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries "
+         "FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse()"),
+        ("audit_entries_no_truncate",
+         "CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries "
+         "FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_refuse()"),
+    ],
+}
+
+for _dialect, _guards in GUARDS.items():
+    for _name, _statement in _guards:
+        event.listen(AuditEntry.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))

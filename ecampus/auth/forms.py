@@ -38,14 +38,15 @@ def _confirm(label, field="password"):
     )
 
 
-def _email():
+def email_field(label=None, autocomplete: str = "email") -> EmailField:
+    """An address field: required, at most 254 characters, trimmed, checked for its form."""
     return EmailField(
-        _l("Email address"),
+        label or _l("Email address"),
         validators=[DataRequired(), Length(max=254),
                     Email(message=_l("Enter an email address like name@example.org."),
                           check_deliverability=False)],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        render_kw={"autocomplete": "email"},
+        render_kw={"autocomplete": autocomplete},
     )
 
 
@@ -59,7 +60,7 @@ def _full_name():
 
 
 class SignupForm(FlaskForm):
-    email = _email()
+    email = email_field()
     full_name = _full_name()
     password = _password(_l("Password (at least 10 characters)"))
     confirm = _confirm(_l("Repeat the password"))
@@ -67,7 +68,7 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = _email()
+    email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me signed in on this device"))
@@ -86,7 +87,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = _email()
+    email = email_field()
 
 
 class SetPasswordForm(FlaskForm):
@@ -96,3 +97,13 @@ class SetPasswordForm(FlaskForm):
 
 class ConfirmSignupForm(FlaskForm):
     """Only a button: a mail scanner opening the link must not create the account."""
+
+
+class ConfirmEmailForm(FlaskForm):
+    """Only a button: a mail scanner opening the link must not change the address."""
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field(_l("New email address"))
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})

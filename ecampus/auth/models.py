@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Set when an admin merged this account into another (ecampus/admin/merge.py): the row
+    #: stays, deactivated, so old audit entries and links still name someone.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     tokens: Mapped[list[AccountToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -101,6 +104,8 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    #: For an address change ("email" tokens): the address it becomes once confirmed.
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     user: Mapped[User] = relationship(back_populates="tokens")
 

@@ -9,10 +9,11 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit import record
 from ..extensions import db
 from ..mail import queue_mail
 from ..timeutil import utcnow
@@ -31,6 +32,8 @@ from .models import (
 MIN_PASSWORD_LENGTH = 10
 RESET = "reset"
 INVITE = "invite"
+#: A link confirming a new address: the token row carries the address (`new_email`).
+EMAIL = "email"
 #: Tokens that set a password: any password change makes the outstanding ones useless.
 PASSWORD_TOKENS = (RESET, INVITE)
 #: A session's last_seen_at is written at most this often, not on every request.
@@ -57,6 +60,10 @@ class WrongPassword(AccountError):
 
 class InvalidToken(AccountError):
     pass
+
+
+class AccountDeactivated(AccountError):
+    """The right password for an account an administrator deactivated (or merged)."""
 
 
 def _hash(password: str) -> str:
@@ -104,8 +111,17 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or ""):
         return None
+    if not user.active:
+        # Said only to whoever knows the password, so it reveals nothing to a guesser.
+        if user.merged_into_id is not None:
+            raise AccountDeactivated(_(
+                "This account has been merged into another one. Sign in with the email "
+                "address of that account."))
+        raise AccountDeactivated(_(
+            "This account is deactivated. If you think this is a mistake, contact the "
+            "administrators of %(site)s.", site=current_app.config["SITE_NAME"]))
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -116,6 +132,7 @@ def attempt_sign_in(email: str, password: str, *, known_device: bool) -> tuple[U
 
     An account that keeps failing from anywhere waits longer and longer, but a browser that
     signed in to it before is never held back, so guessing cannot lock the owner out.
+    A deactivated account with the right password raises AccountDeactivated.
     """
     wait = 0 if known_device else throttle.wait_seconds(email)
     if wait:
@@ -155,24 +172,29 @@ def start_session(user: User, user_agent: str = "") -> None:
     user.session_token, user.session_id = token, row.id
 
 
+#: The account and session a cookie names, built once (it runs on every signed-in request).
+_SESSION_USER = (
+    select(User, UserSession.id, UserSession.last_seen_at)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"),
+           UserSession.ended_at.is_(None), User.active.is_(True))
+)
+
+
 def load_session_user(cookie_id: str) -> User | None:
     """The user of a live session named by a cookie ("<user id>:<token>"), else None."""
     user_id, _sep, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not token or len(user_id) > 18:
         return None
-    found = db.session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(
-            User.id == int(user_id), UserSession.token_hash == _token_hash(token),
-            UserSession.ended_at.is_(None),
-        )
-    ).first()
+    found = db.session.execute(_SESSION_USER, {"user_id": int(user_id),
+                                                "token_hash": _token_hash(token)}).first()
     if found is None:
         return None
-    user, row = found
-    user.session_token, user.session_id = token, row.id
+    user, session_id, last_seen_at = found
+    user.session_token, user.session_id = token, session_id
     now = utcnow()
-    if row.last_seen_at < now - SEEN_EVERY:
-        db.session.execute(update(UserSession).where(UserSession.id == row.id)
+    if last_seen_at < now - SEEN_EVERY:
+        db.session.execute(update(UserSession).where(UserSession.id == session_id)
                            .values(last_seen_at=now))
         db.session.commit()
     return user
@@ -192,6 +214,15 @@ def end_all_sessions(user_id: int) -> int:
     ended = _end_sessions(user_id)
     db.session.commit()
     return ended
+
+
+def end_access(user_id: int) -> int:
+    """Every session of the account ends and every link mailed to it stops working, as it is
+    deactivated or merged (caller commits); how many sessions ended."""
+    db.session.execute(update(AccountToken).where(
+        AccountToken.user_id == user_id, AccountToken.used_at.is_(None),
+    ).values(used_at=utcnow()))
+    return _end_sessions(user_id)
 
 
 def _end_sessions(user_id: int, keep: int | None = None) -> int:
@@ -257,7 +288,7 @@ def request_password_reset(email: str) -> None:
     with force_locale(user.language):
         queue_mail(
             user.email,
-            _("Reset your E-Campus password"),
+            _("Reset your %(site)s password", site=current_app.config["SITE_NAME"]),
             render_template("auth/email/reset.txt", user=user, link=link, hours=hours),
         )
     db.session.commit()
@@ -312,7 +343,8 @@ def request_signup(email: str, full_name: str, password: str, language: str) -> 
     user = find_user_by_email(email)
     if user is not None:
         with force_locale(user.language):
-            queue_mail(email, _("You already have an E-Campus account"),
+            queue_mail(email, _("You already have an account on %(site)s",
+                                      site=current_app.config["SITE_NAME"]),
                        render_template("auth/email/signup_existing.txt", user=user,
                                        login=public_url("auth.login"),
                                        reset=public_url("auth.request_reset")))
@@ -326,7 +358,7 @@ def request_signup(email: str, full_name: str, password: str, language: str) -> 
         token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours),
     ))
     with force_locale(language):
-        queue_mail(email, _("Confirm your E-Campus account"),
+        queue_mail(email, _("Confirm your %(site)s account", site=current_app.config["SITE_NAME"]),
                    render_template("auth/email/signup_confirm.txt", name=full_name.strip(),
                                    link=public_url("auth.confirm_signup", token=token),
                                    hours=hours))
@@ -368,4 +400,85 @@ def confirm_signup(token: str) -> User:
         db.session.rollback()
         raise EmailTaken(_("An account with this address already exists. Sign in, or reset "
                            "your password if you have forgotten it.")) from None
+    return user
+
+
+def request_email_change(user_id: int, new_email: str) -> User:
+    """An administrator's change of address: a confirmation link goes to the new address,
+    which the account takes only once it is followed; an address in use is refused. Only
+    the latest link works. The audit entry names no address."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError(_("That account does not exist."))
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError(_("This is already the address of the account."))
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(_("Another account already uses this address. Merge the two "
+                           "accounts instead, or choose another address."))
+    _mail_email_link(user, new_email, by_admin=True)
+    db.session.commit()
+    return user
+
+
+def change_own_email(user: User, password: str, new_email: str) -> None:
+    """A person moves their account to a new address, proving their password; the new
+    address confirms by link. Whether another account uses that address is told only to
+    its owner, by mail, so the page reveals nothing about other accounts."""
+    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+        raise WrongPassword(_("Your current password is not correct."))
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError(_("This is already the address of your account."))
+    owner = find_user_by_email(new_email)
+    if owner is not None:
+        with force_locale(owner.language):
+            queue_mail(new_email, _("Your address was offered for another E-Campus account"),
+                       render_template("auth/email/email_change_taken.txt", user=owner))
+    else:
+        _mail_email_link(user, new_email, by_admin=False)
+    db.session.commit()
+
+
+def _mail_email_link(user: User, new_email: str, *, by_admin: bool) -> None:
+    revoke_tokens([user.id], EMAIL)
+    hours = current_app.config["EMAIL_CHANGE_HOURS"]
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user=user, purpose=EMAIL, token_hash=_token_hash(token),
+                                new_email=new_email, expires_at=utcnow() + timedelta(hours=hours)))
+    with force_locale(user.language):
+        queue_mail(new_email, _("Confirm the new address of your E-Campus account"),
+                   render_template("auth/email/email_change.txt", user=user, hours=hours,
+                                   by_admin=by_admin,
+                                   link=public_url("auth.confirm_email", token=token)))
+    record("user.email_change_requested", target=("user", user.id),
+           after={"email": "confirmation sent"})
+
+
+def confirm_email_change(token: str) -> User:
+    """Spend an address-change link: the account takes the new address and the old one is
+    told. The database's unique address decides a race with another account."""
+    row = peek_token(token, EMAIL)
+    claimed = db.session.execute(
+        update(AccountToken).where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InvalidToken(_("This link has already been used. Ask for a new one."))
+    user = row.user
+    old_email = user.email
+    user.email = row.new_email
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken(_("Another account started using this address in the meantime, so "
+                           "the address was not changed.")) from None
+    record("user.email_changed", target=("user", user.id), before={"email": "previous"},
+           after={"email": "changed"}, actor_id=user.id)
+    with force_locale(user.language):
+        queue_mail(old_email, _("The address of your E-Campus account was changed"),
+                   render_template("auth/email/email_changed.txt", user=user))
+    db.session.commit()
     return user

@@ -24,7 +24,9 @@ from ..extensions import limiter, login_manager
 from ..security import safe_next_url
 from . import services, throttle
 from .forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
     ConfirmSignupForm,
     LoginForm,
     ProfileForm,
@@ -157,8 +159,12 @@ def login():
     if form.validate_on_submit():
         known = throttle.device_knows(request.cookies.get(throttle.DEVICE_COOKIE),
                                       form.email.data)
-        user, wait = services.attempt_sign_in(form.email.data, form.password.data,
-                                              known_device=known)
+        try:
+            user, wait = services.attempt_sign_in(form.email.data, form.password.data,
+                                                  known_device=known)
+        except services.AccountDeactivated as error:
+            flash(str(error), "error")
+            return render_template("auth/login.html", form=form), 403
         if user is not None:
             return _sign_in(user, next_url or url_for("main.home"), remember=form.remember.data)
         if wait:
@@ -207,6 +213,27 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/hour", methods=["POST"])
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_email(current_user._get_current_object(), form.current.data,
+                                      form.email.data)
+        except services.WrongPassword as error:
+            form.current.errors.append(str(error))
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("We have sent a link to %(email)s. Open it to confirm the new address; "
+                    "until then your account keeps its current one.",
+                    email=normalise_email(form.email.data)), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_email.html", form=form)
+
+
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
 def request_reset():
@@ -247,6 +274,31 @@ def _set_password(token: str, purpose: str, template: str):
             return _sign_in(user, url_for("main.home"), message=_(
                 "Your new password is saved and you are signed in."))
     return render_template(template, form=form, user=row.user)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link mailed to a new address: whoever holds it confirms (a button, so a mail
+    scanner opening the link changes nothing)."""
+    try:
+        pending = services.peek_token(token, services.EMAIL)
+    except services.InvalidToken as error:
+        return render_template("auth/token_invalid.html", reason=str(error),
+                               again=(url_for("main.home"), _("Home page"))), 410
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email_change(token)
+        except services.InvalidToken as error:
+            return render_template("auth/token_invalid.html", reason=str(error),
+                                   again=(url_for("main.home"), _("Home page"))), 410
+        except services.EmailTaken as error:
+            return render_template("auth/token_invalid.html", reason=str(error),
+                                   again=(url_for("main.home"), _("Home page"))), 409
+        flash(_("Your email address is changed. Sign in with it from now on."), "success")
+        return redirect(url_for("main.home") if current_user.is_authenticated
+                        else url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form, pending=pending)
 
 
 def _current_language() -> str:

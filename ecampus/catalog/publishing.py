@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import column, select, table, update
 from sqlalchemy.orm import selectinload
 
+from ..audit import record
 from ..extensions import db
 from ..jobs import enqueue
 from ..textsearch import fold
@@ -111,9 +112,13 @@ def retire_course(course: Course, *, origin: PublishOrigin = CLI) -> CourseChang
         if module.retired_at is None:
             module.retired_at = course.retired_at
             change.modules[module.slug] = RETIRED
+    # Its learners' counts of completed live modules change: learning recounts them.
+    enqueue(RECOMPUTE_JOB, {"course_id": course.id}, key=f"{RECOMPUTE_JOB}:{course.id}")
     history.record_publish(course.slug, history.RETIRED, origin=origin, course_id=course.id,
                            started_at=started_at,
                            changes=history.changes_summary(change.modules))
+    record("course.retired", target=("course", course.slug), actor_id=origin.actor_user_id,
+           before={"version": course.version}, after={"source": origin.source})
     db.session.commit()
     return change
 
@@ -139,6 +144,13 @@ def publish_course(parsed: cf.Course, *, source_hash: str | None = None,
         if change.outcome == CHANGED:
             enqueue(RECOMPUTE_JOB, {"course_id": course_id},
                     key=f"{RECOMPUTE_JOB}:{course_id}")
+        if change.outcome != UNCHANGED:
+            record("course.published", target=("course", parsed.slug),
+                   actor_id=origin.actor_user_id,
+                   before={"version": change.course_version - 1}
+                   if change.outcome == CHANGED else None,
+                   after={"version": change.course_version, "status": parsed.status,
+                          "source": origin.source, "commit": origin.commit_id})
         history.record_publish(
             parsed.slug, history.UNCHANGED if change.outcome == UNCHANGED else history.PUBLISHED,
             origin=origin, course_id=course_id, started_at=started_at, problems=problems,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from flask import current_app, has_app_context
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
@@ -47,6 +48,10 @@ class _Snapshots:
                 self._items.popitem(last=False)
         return value
 
+    def has(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -57,10 +62,17 @@ _module_lists = _Snapshots(1024)
 _module_texts = _Snapshots(2048)
 
 
+#: Where an app keeps the page fragments drawn from these snapshots (catalog/fragments.py).
+FRAGMENTS_EXTENSION = "ecampus.fragments"
+
+
 def clear_caches() -> None:
-    """Forget every snapshot (for tests, whose databases are emptied and reused)."""
+    """Forget every snapshot, and the current app's fragments (for tests, whose databases
+    are emptied and reused)."""
     for cache in (_courses, _module_lists, _module_texts):
         cache.clear()
+    if has_app_context():
+        current_app.extensions.pop(FRAGMENTS_EXTENSION, None)
 
 
 @dataclass(frozen=True)
@@ -174,20 +186,74 @@ def list_courses(query: str = "", language: str = "", *, include_drafts: bool = 
     return courses
 
 
+#: Which version of a course is live: plain columns, built once (every page asks it).
+_LIVE_VERSION = (select(Course.__table__.c.id, Course.__table__.c.version,
+                        Course.__table__.c.content_hash, Course.__table__.c.retired_at)
+                 .where(Course.__table__.c.slug == bindparam("slug")))
+
+
+#: Every live course's published state, for the catalog page (matches added per search).
+_LIVE_COURSES = (select(Course.__table__.c.id, Course.__table__.c.version,
+                        Course.__table__.c.content_hash, Course.__table__.c.retired_at,
+                        Course.__table__.c.status)
+                 .where(Course.__table__.c.retired_at.is_(None))
+                 .order_by(Course.__table__.c.slug))
+
+
+def catalog_courses(query: str = "", language: str = "", *, reader=None
+                    ) -> list[CourseSnapshot]:
+    """`list_courses` for the catalog page: the same courses in the same order, as snapshots,
+    so the page asks the database one small question unless a course was published."""
+    words = query_words(query)
+    statement = _LIVE_COURSES
+    if words:
+        statement = statement.where(matches_all(Course.__table__.c.search_text, words))
+    may_see_drafts = (reader is not None and reader.is_authenticated
+                      and reader.has_role("author"))
+    courses = []
+    for row in db.session.execute(statement):
+        if row.status != "published" and not may_see_drafts:
+            continue
+        course = course_snapshot((row.id, row.version, row.content_hash, row.retired_at))
+        if course.is_draft and not can_see_drafts(reader, course):
+            continue
+        if language and language not in course.languages:
+            continue
+        courses.append(course)
+    if words:
+        courses.sort(key=lambda c: not has_all(
+            " ".join(c.texts[language].title for language in sorted(c.texts)), words))
+    return courses
+
+
+def course_snapshots(keys: list[tuple]) -> list[CourseSnapshot]:
+    """`course_snapshot` of each key, those not yet built loaded together (two queries)."""
+    missing = {key[0]: key for key in keys if not _courses.has(key)}
+    if missing:
+        loaded = db.session.scalars(select(Course).where(Course.id.in_(missing))
+                                    .options(selectinload(Course.texts)))
+        for course in loaded:
+            _courses.get(missing[course.id], lambda course=course: _snapshot(course))
+    return [course_snapshot(key) for key in keys]
+
+
+def course_snapshot(key: tuple) -> CourseSnapshot:
+    """The snapshot of a course in the state `key` (id, version, content hash, retired at),
+    as read from the database by the caller: built once per worker and state."""
+    return _courses.get(key, lambda: _snapshot(db.session.scalar(
+        select(Course).where(Course.id == key[0]).options(selectinload(Course.texts)))))
+
+
 def get_course(slug: str, *, include_drafts: bool = False, reader=None) -> CourseSnapshot:
     """The course with `slug`, retired ones included (their pages explain they are retired).
 
     A draft is found when `include_drafts`, or when `reader` may see it (`can_see_drafts`).
     One small query says which version is live; the rest comes from the snapshot cache.
     """
-    row = db.session.execute(
-        select(Course.id, Course.version, Course.content_hash, Course.retired_at)
-        .where(Course.slug == slug)
-    ).first()
+    row = db.session.execute(_LIVE_VERSION, {"slug": slug}).first()
     if row is None:
         raise CourseNotFound(slug)
-    course = _courses.get(tuple(row), lambda: _snapshot(db.session.scalar(
-        select(Course).where(Course.id == row.id).options(selectinload(Course.texts)))))
+    course = course_snapshot(tuple(row))
     if course.is_draft and not (include_drafts or can_see_drafts(reader, course)):
         raise CourseNotFound(slug)
     return course

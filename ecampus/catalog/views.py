@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from ..requests import page_arg
 from ..security import roles_required
+from . import fragments, services
 from . import history as publish_history
-from . import services
 from .panels import collect_panels
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses", template_folder="templates")
@@ -44,10 +44,12 @@ def index():
     language = request.args.get("lang", "")
     if language not in current_app.config["LANGUAGES"]:
         language = ""
-    courses = services.list_courses(query, language, reader=current_user)
+    courses = services.catalog_courses(query, language, reader=current_user)
     locale = str(get_locale())
-    return render_template("catalog/index.html", courses=courses, query=query,
-                           language=language, locale=locale)
+    cards = [fragments.course_card(course, services.reading_language(course, language, locale))
+             for course in courses]
+    return render_template("catalog/index.html", courses=courses, cards=cards, query=query,
+                           language=language)
 
 
 @bp.route("/<slug>/")
@@ -59,8 +61,11 @@ def course(slug: str):
     language = _language_for(item)
     modules = services.module_entries(item, language)
     panels, marks = collect_panels(page="course", course=item, modules=modules, module=None)
-    return render_template("catalog/course.html", course=item, text=item.text(language),
-                           language=language, modules=modules, panels=panels, marks=marks,
+    text = item.text(language)
+    return render_template("catalog/course.html", course=item, text=text, language=language,
+                           panels=panels, parts=fragments.course_parts(item, language, text),
+                           module_list=fragments.module_list(item, modules, language,
+                                                             marks=marks),
                            can_author=services.can_author(current_user, item))
 
 
@@ -110,11 +115,17 @@ def module(slug: str, module_slug: str):
     entry = modules[index]
     text = services.module_text(entry.version_id, language, item.base_language)
     panels, marks = collect_panels(page="module", course=item, modules=modules, module=entry)
+    course_text = item.text(language)
+    parts = fragments.lesson_parts(
+        item, language, course_text, entry, text,
+        modules[index - 1] if index > 0 else None,
+        modules[index + 1] if index + 1 < len(modules) else None,
+    )
     return render_template(
-        "catalog/module.html", course=item, course_text=item.text(language), language=language,
-        modules=modules, entry=entry, text=text, panels=panels, marks=marks,
-        previous=modules[index - 1] if index > 0 else None,
-        next=modules[index + 1] if index + 1 < len(modules) else None,
+        "catalog/module.html", course=item, course_text=course_text, language=language,
+        entry=entry, text=text, panels=panels, parts=parts,
+        module_list=fragments.module_list(item, modules, language, current=entry.slug,
+                                          marks=marks),
     )
 
 

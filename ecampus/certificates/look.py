@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from ..audit import record
 from ..auth.models import normalise_name
 from ..extensions import db
 from ..timeutil import utcnow
@@ -79,16 +80,29 @@ def save_look(*, signatory_name: str, signatory_title: str, uploads: dict[str, b
     if row is None:
         row = IssuerLook(id=LOOK_ID)
         db.session.add(row)
+    changed, removed = [], []
     for part in PARTS:
         if part in checked:
+            if getattr(row, part) != checked[part].data:
+                changed.append(part)
             setattr(row, part, checked[part].data)
             setattr(row, f"{part}_type", checked[part].mime)
         elif part in remove:
+            if getattr(row, part):
+                removed.append(part)
             setattr(row, part, None)
             setattr(row, f"{part}_type", None)
-    row.signatory_name = normalise_name(signatory_name)[:200] or None
-    row.signatory_title = " ".join((signatory_title or "").split())[:200] or None
+    name = normalise_name(signatory_name)[:200] or None
+    title = " ".join((signatory_title or "").split())[:200] or None
+    # Which parts changed, never their content: the signatory is named on every certificate,
+    # but the log names people by account only.
+    changed += [field for field, value in (("signatory_name", name), ("signatory_title", title))
+                if getattr(row, field) != value]
+    row.signatory_name, row.signatory_title = name, title
     row.updated_at = utcnow()
+    if changed or removed:
+        record("certificate.look_changed", target=("certificate_look", LOOK_ID),
+               after={"changed": changed, "removed": removed})
     db.session.commit()
     return current_look()
 

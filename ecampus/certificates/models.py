@@ -80,7 +80,8 @@ class Certificate(db.Model):
 
 
 class SigningKey(db.Model):
-    """A public key that has signed credentials; kept after rotation so they still verify."""
+    """A public key that has signed credentials; kept after rotation so they still verify.
+    The key every node signs with now also carries its private half, sealed with SECRET_KEY."""
 
     __tablename__ = "signing_keys"
 
@@ -89,6 +90,12 @@ class SigningKey(db.Model):
     public_multikey: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    #: "current" on the one key the site signs with now (unique, so two nodes creating the
+    #: first key at once keep one); empty once retired, and for keys held outside the database.
+    slot: Mapped[str | None] = mapped_column(String(16), unique=True)
+    #: The private key (PEM) sealed with a key derived from SECRET_KEY (Fernet); empty for
+    #: retired keys and keys given in ECAMPUS_SIGNING_KEY.
+    private_key: Mapped[str | None] = mapped_column(Text)
 
 
 class IssuerLook(db.Model):

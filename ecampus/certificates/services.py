@@ -31,6 +31,8 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
+from ..audit import record
 from ..auth.models import User, normalise_name
 from ..catalog.courseformat.model import DEFAULT_CERTIFICATE_TITLE
 from ..catalog.models import Course
@@ -209,6 +211,8 @@ def _issue(user_id: int, course: Course, sequence: int) -> tuple[Certificate, bo
             if existing is not None:
                 return existing, False
             continue  # the random status index or code was taken: draw again
+        events.emit(events.CERTIFICATE_ISSUED, {"user_id": user_id, "course_id": course.id,
+                                                "certificate_code": certificate.code})
         return certificate, True
     raise CertificateError("no free status index or code after several draws")
 
@@ -360,6 +364,7 @@ def revoke(code: str, reason: str) -> Certificate:
     if not reason:
         raise CertificateError(_("Give the reason for the revocation."))
     certificate = _by_exact_code(code)
+    was = certificate.status
     # A replaced certificate is already off the list, but an admin may still revoke it (for
     # fraud, say) so that its page gives that reason instead of pointing to its successor.
     revoked = db.session.execute(
@@ -369,6 +374,12 @@ def revoke(code: str, reason: str) -> Certificate:
     if revoked != 1:
         db.session.rollback()
         raise CertificateError(_("This certificate is already revoked."))
+    events.emit(events.CERTIFICATE_REVOKED, {"user_id": certificate.user_id,
+                                             "course_id": certificate.course_id,
+                                             "certificate_code": certificate.code})
+    record("certificate.revoked", target=("certificate", certificate.code),
+           before={"status": was},
+           after={"status": REVOKED, "reason": reason[:1000], "user_id": certificate.user_id})
     db.session.commit()
     db.session.refresh(certificate)
     return certificate
@@ -399,6 +410,9 @@ def reissue(code: str) -> Certificate:
     # Replaced means revoked: the old credential's bit is set, with the reason.
     db.session.execute(update(Certificate).where(Certificate.id == old.id).values(
         replaced_by_id=new.id, revoked_at=utcnow(), revoked_reason=f"replaced by {new.code}"))
+    record("certificate.reissued", target=("certificate", old.code),
+           before={"status": VALID}, after={"status": REPLACED, "replaced_by": new.code,
+                                            "user_id": old.user_id})
     db.session.commit()
     return new
 
@@ -513,6 +527,14 @@ def dashboard_panel(user_id: int, entries) -> dict:
                 and entry.course.id not in panels):
             panels[entry.course.id] = Panel("certificates/_pending.html", {})
     return panels
+
+
+def codes_query(course_ids, user_ids):
+    """`codes_for` as a subquery (user_id, course_id, code), for a report to join in SQL."""
+    return (select(Certificate.user_id, Certificate.course_id, Certificate.code)
+            .where(Certificate.course_id.in_(course_ids), Certificate.user_id.in_(user_ids),
+                   Certificate.replaced_by_id.is_(None))
+            .subquery("certificate_codes"))
 
 
 def codes_for(course_ids: list[int], user_ids) -> dict[tuple[int, int], str]:

@@ -70,6 +70,8 @@ def _own_certificate(code: str):
     if certificate is None or not (certificate.user_id == current_user.id
                                    or current_user.has_role("admin")):
         abort(404)
+    if not certificate.credential:  # its holder's account was erased: nothing to serve
+        abort(404)
     return certificate
 
 

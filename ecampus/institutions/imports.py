@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from ..audit import record as record_change
 from ..extensions import db
 from ..timeutil import utcnow
 from . import csvfile, invitations
@@ -135,6 +136,9 @@ def apply_import(cohort: Cohort, import_id: int) -> invitations.Outcome:
             cohort, people, default_language=current_app.config["BABEL_DEFAULT_LOCALE"])
         db.session.execute(update(CohortImport).where(CohortImport.id == record.id)
                            .values(result=outcome.counts()))
+        record_change("cohort.import_applied", target=("cohort", cohort.id),
+                      institution_id=cohort.institution_id,
+                      after={"import_id": record.id, "rows": len(people), **outcome.counts()})
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -27,11 +27,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
+from ..audit import record
 from ..auth.models import Role, User
 from ..auth.services import INVITE, revoke_tokens
 from ..catalog.models import Course
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
+from ..i18n import count
 from ..jobs import enqueue
 from ..mail import Letter, queue_letters
 from ..textsearch import fold, person_key, query_words
@@ -396,9 +398,9 @@ def resend(cohort: Cohort, invitation_id: int) -> str:
     email = db.session.scalar(select(User.email).where(User.id == invitation.user_id))
     if not _remind(cohort, [invitation.id], utcnow()):
         db.session.rollback()
-        raise InvitationError(_("An invitation was sent to %(email)s less than %(num)d "
+        raise InvitationError(_("An invitation was sent to %(email)s less than %(num)s "
                                 "minutes ago. Wait a little before sending it again.",
-                                email=email, num=RESEND_AFTER.seconds // 60), 409)
+                                email=email, num=count(RESEND_AFTER.seconds // 60)), 409)
     db.session.commit()
     return email
 
@@ -413,6 +415,8 @@ def cancel(cohort: Cohort, invitation_id: int) -> None:
     if not removed:  # withdrawn or answered meanwhile
         db.session.rollback()
         raise InvitationError(_("There is no such invitation."))
+    record("cohort.invitation_withdrawn", target=("cohort", cohort.id),
+           institution_id=cohort.institution_id, before={"invitation_id": invitation_id})
     left = db.session.execute(delete(CohortMember).where(
         CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id)).rowcount
     if left:

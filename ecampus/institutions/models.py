@@ -70,6 +70,9 @@ class Cohort(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the cohort is archived (through the API): kept with its members and
+    #: reports, and listed apart from current cohorts.
+    archived_at: Mapped[datetime | None]
 
     institution: Mapped[Institution] = relationship()
 

@@ -1,19 +1,25 @@
 """Cohort reports: who finished, who is late and how they scored, and the CSV export.
 
-A report is the same few aggregate queries whatever the cohort's size: members, courses,
-progress, quiz results and certificate codes each come in one statement, and sorting,
-filtering and paging happen on those rows.
+The database does the work, so a report costs the same few statements for 50 learners or
+100,000. A report line is one learner in one course of the cohort (a member crossed with the
+cohort's courses, whether or not an enrolment row exists). The figures and the chart come
+from one GROUP BY over those lines, reading the count of completed modules each enrolment
+keeps; the learner table is filtered, sorted and paged by the database (LIMIT/OFFSET), and
+only the page's quiz results and certificate codes are looked up; the export streams the
+lines from a server-side cursor, a batch at a time, so its memory stays flat.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Date, and_, case, func, literal, or_, select, true, type_coerce
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -21,15 +27,23 @@ from ..catalog.models import Course
 from ..certificates import services as certificates
 from ..extensions import db
 from ..learning import services as learning
+from ..learning.models import Enrolment
 from ..quizzes import services as quizzes
+from ..requests import MAX_ID, MAX_PAGE
+from ..textsearch import matches_all, query_words
 from . import invitations
-from .chart import Chart, completion_chart
-from .csvfile import write_csv
+from .chart import Chart, chart_of_counts
+from .csvfile import EXPORT_COLUMNS, neutralise
 from .models import CohortCourse, CohortMember
 
-SORTS = ("name", "email", "progress", "completed")
+SORTS = ("name", "email", "progress", "completed", "activity")
 SHOWS = ("all", "overdue", "not_started", "completed")
 PAGE_SIZE = 100
+#: Lines fetched from the cursor, and written, at a time by the export.
+EXPORT_BATCH = 2000
+MAX_QUERY = 200
+#: The key of the figures of all courses together.
+ALL = 0
 
 
 @dataclass(frozen=True)
@@ -41,27 +55,34 @@ class Options:
     show: str = "all"
     course_id: int | None = None
     page: int = 1
+    #: Words to find in the learner's name or address (accents and case ignored).
+    query: str = ""
+
+
+def _whole_number(value: str | None, minimum: int, maximum: int) -> int | None:
+    try:
+        number = int((value or "").strip()[:20])
+    except ValueError:
+        return None
+    return number if minimum <= number <= maximum else None
 
 
 def parse_options(args: Mapping[str, str]) -> Options:
-    """Read sort, order, filter, course and page, falling back to defaults on nonsense."""
+    """Read sort, order, filter, course, name search and page, falling back to defaults on
+    nonsense (a page beyond the last shows no rows; it is never an error)."""
     sort = args.get("sort", "name")
     show = args.get("show", "all")
-    try:
-        course_id = int(args["course"]) if args.get("course") else None
-    except ValueError:
-        course_id = None
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = _whole_number(args.get("page"), -(2**63), 2**63)
     return Options(sort=sort if sort in SORTS else "name",
                    descending=args.get("order") == "desc",
-                   show=show if show in SHOWS else "all", course_id=course_id, page=page)
+                   show=show if show in SHOWS else "all",
+                   course_id=_whole_number(args.get("course"), 1, MAX_ID),
+                   page=1 if page is None else min(max(page, 1), MAX_PAGE),
+                   query=" ".join(args.get("q", "").split())[:MAX_QUERY])
 
 
 class Line(NamedTuple):
-    """One learner in one course (a tuple: a report builds tens of thousands of them)."""
+    """One learner in one course."""
 
     user_id: int
     email: str
@@ -80,6 +101,7 @@ class Line(NamedTuple):
     certificate: str | None
     due_on: date | None
     overdue: bool
+    last_activity: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +113,17 @@ class Figures:
     completed: int
     overdue: int
     mean_score: float | None
+    #: Lines counted (learners x courses).
+    lines: int = 0
 
     @property
     def completion_rate(self) -> int | None:
         return round(100 * self.completed / self.enrolled) if self.enrolled else None
+
+    def matching(self, show: str) -> int:
+        """How many of these lines a filter keeps."""
+        return {"all": self.lines, "overdue": self.overdue, "completed": self.completed,
+                "not_started": self.lines - self.started}[show]
 
 
 @dataclass
@@ -115,124 +144,280 @@ class Report:
         return max(1, -(-self.matching // PAGE_SIZE))
 
 
-@lru_cache(maxsize=4096)
-def _percent(done: int, total: int) -> int:
-    # Learning's own rule, asked once per distinct (done, total) rather than once per row.
-    return learning.Progress(done, total).percent
+@dataclass(frozen=True)
+class _Courses:
+    """The cohort's courses, in the order of their titles in the reader's language."""
+
+    rows: list[tuple[int, str, str, date | None]]  # id, slug, title, cohort due date
+    languages: dict[int, str]
+
+    @property
+    def ids(self) -> list[int]:
+        return [row[0] for row in self.rows]
+
+    def order(self, column):
+        """SQL: each course's place in title order, to sort lines within a learner."""
+        if not self.rows:
+            return literal(0)
+        return case({course_id: n for n, course_id in enumerate(self.ids)}, value=column,
+                    else_=len(self.rows))
 
 
-def _collect(cohort_id: int, language: str, today: date
-             ) -> tuple[list[tuple[int, str, date | None]], int, list[Line], list[date],
-                        dict[int, str]]:
-    """Every line of the cohort's report, in a fixed number of queries, and the language
-    each course's title is in."""
-    courses = db.session.execute(
+def _courses(cohort_id: int, language: str) -> _Courses:
+    found = db.session.execute(
         select(Course, CohortCourse.due_on)
         .join(CohortCourse, CohortCourse.course_id == Course.id)
         .where(CohortCourse.cohort_id == cohort_id)
         .options(selectinload(Course.texts)).order_by(Course.slug)).all()
-    # Learners only: people the cohort still waits for show nothing of their learning.
-    members = db.session.execute(
-        select(User.id, User.email, User.full_name, User.language, CohortMember.external_id)
-        .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort_id, invitations.is_learner())).all()
-    titles = [(c.id, c.slug, c.text(language).title, due) for c, due in courses]
-    title_languages = {c.id: c.text(language).language for c, _due in courses}
-    course_ids = [c.id for c, _due in courses]
-    member_ids = invitations.learner_ids(cohort_id)
-    progress = learning.report_rows(course_ids, member_ids)
-    results = quizzes.course_results(course_ids, member_ids)
-    codes = certificates.codes_for(course_ids, member_ids)
-    lines: list[Line] = []
-    starts = [row.enrolled_at.date() for row in progress.values()]
-    for user_id, email, full_name, user_language, external_id in members:
-        for course_id, slug, title, cohort_due in titles:
-            key = (user_id, course_id)
-            row = progress.get(key)
-            result = results.get(key)
-            if row is None:
-                percent, started, completed_at, due_on = 0, False, None, cohort_due
-            else:
-                percent = _percent(row.done, row.total)
-                started, completed_at, due_on = row.started, row.completed_at, row.due_on
-            lines.append(Line(
-                user_id, email, full_name, user_language, external_id, course_id, slug, title,
-                row is not None and row.active, percent,
-                started or completed_at is not None or result is not None, completed_at,
-                None if result is None else round(result[0], 1),
-                None if result is None else result[1], codes.get(key), due_on,
-                completed_at is None and due_on is not None and due_on < today))
-    return [(i, t, d) for i, _s, t, d in titles], len(members), lines, starts, title_languages
+    rows = [(c.id, c.slug, c.text(language).title, due) for c, due in found]
+    rows.sort(key=lambda row: (row[2].casefold(), row[1]))
+    return _Courses(rows, {c.id: c.text(language).language for c, _due in found})
 
 
-def figures(lines: Iterable[Line]) -> Figures:
-    """Enrolled, started, completed and overdue counts and the mean score, in one pass."""
-    enrolled = started = completed = overdue = scored = 0
-    total = 0.0
-    for line in lines:
-        enrolled += line.enrolled
-        started += line.started
-        completed += line.completed_at is not None
-        overdue += line.overdue
-        if line.score is not None:
-            scored += 1
-            total += line.score
+class _Lines:
+    """The FROM and the columns of a cohort's report lines, as SQL."""
+
+    def __init__(self, cohort_id: int, today: date):
+        self.cohort_id = cohort_id
+        course_ids = select(CohortCourse.course_id).where(CohortCourse.cohort_id == cohort_id)
+        self.totals = learning.required_totals(course_ids)
+        self.learner_ids = invitations.learner_ids(cohort_id)
+        #: Every member, invited or not: cheaper to filter by where the lines (of learners
+        #: only) are joined anyway.
+        self.member_ids = select(CohortMember.user_id).where(
+            CohortMember.cohort_id == cohort_id)
+        self.course_ids = course_ids
+        e = Enrolment
+        total = func.coalesce(self.totals.c.total, 0)
+        self.enrolled = and_(e.id.is_not(None), e.active.is_(True))
+        self.percent = case((e.id.is_(None), 0), (total == 0, 100),
+                            else_=(100 * e.modules_done) // total)
+        self.worked = or_(e.modules_done > 0, e.last_module_id.is_not(None),
+                          e.completed_at.is_not(None))
+        self.due_on = case((e.id.is_(None), CohortCourse.due_on), else_=e.due_on)
+        self.overdue = and_(e.completed_at.is_(None), self.due_on.is_not(None),
+                            self.due_on < today)
+
+    def select_from(self, *columns):
+        """SELECT columns FROM the lines: learners x cohort courses, enrolments if any."""
+        return (select(*columns).select_from(CohortMember)
+                .join(User, User.id == CohortMember.user_id)
+                .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+                .outerjoin(Enrolment, and_(Enrolment.user_id == CohortMember.user_id,
+                                           Enrolment.course_id == CohortCourse.course_id))
+                .outerjoin(self.totals, self.totals.c.course_id == CohortCourse.course_id)
+                .where(CohortMember.cohort_id == self.cohort_id, invitations.is_learner()))
+
+    def started(self):
+        """SQL: the line shows work (a module, a visit, a completion or a quiz result)."""
+        return or_(self.worked, quizzes.has_result(CohortMember.user_id,
+                                                   CohortCourse.course_id))
+
+    def where(self, statement, options: Options):
+        """The filter of `options` (status, course, name) on a statement over the lines."""
+        show = {"all": true(), "overdue": self.overdue,
+                "not_started": ~self.started(),
+                "completed": Enrolment.completed_at.is_not(None)}[options.show]
+        statement = statement.where(show, matches_all(User.search_key,
+                                                      query_words(options.query)))
+        if options.course_id is not None:
+            statement = statement.where(CohortCourse.course_id == options.course_id)
+        return statement
+
+    def order_by(self, statement, options: Options, courses: _Courses):
+        """The order asked for; ties by name, then the course's title."""
+        course_order = courses.order(CohortCourse.course_id)
+        name = [User.search_key, User.id, course_order]
+        if options.sort == "name":
+            return statement.order_by(*(c.desc() for c in name) if options.descending
+                                      else name)
+        key = {"email": User.email, "progress": self.percent,
+               "completed": Enrolment.completed_at,
+               "activity": Enrolment.last_visited_at}[options.sort]
+        key = key.desc() if options.descending else key.asc()
+        if options.sort in ("completed", "activity"):
+            key = key.nulls_last()  # never done is not "earliest" or "latest"
+        return statement.order_by(key, *name)
+
+
+def _day(value) -> date:
+    """A day from a date, a datetime, or SQLite's text for either."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
+             ) -> tuple[dict[int, Figures], dict[date, int], date | None]:
+    """Every figure and the chart's counts, in one GROUP BY (course, completion day) over
+    the cohort's enrolments, with each learner's quiz result joined from one aggregate.
+    The figures are by course id, and for all courses together under ALL (the mean score
+    over every scored line, not a mean of the courses' means).
+
+    The lines without an enrolment row (a learner added before the course was assigned and
+    never enrolled) are the learners the GROUP BY did not count: not enrolled, not started,
+    and overdue when the cohort's due date has passed.
+    """
+    results = quizzes.course_results_query(lines.course_ids, lines.member_ids)
+    e = Enrolment
+    day = type_coerce(func.date(e.completed_at), Date)
+    overdue = and_(e.completed_at.is_(None), e.due_on.is_not(None), e.due_on < today)
+    statement = (
+        select(e.course_id, day, func.count(), func.count(case((e.active.is_(True), 1))),
+               func.count(case((or_(lines.worked, results.c.user_id.is_not(None)), 1))),
+               func.count(e.completed_at), func.count(case((overdue, 1))),
+               func.sum(results.c.score), func.count(results.c.score),
+               func.min(e.enrolled_at))
+        .join(CohortCourse, and_(CohortCourse.course_id == e.course_id,
+                                 CohortCourse.cohort_id == lines.cohort_id))
+        .join(CohortMember, and_(CohortMember.user_id == e.user_id,
+                                 CohortMember.cohort_id == lines.cohort_id))
+        .join(User, User.id == e.user_id)
+        .outerjoin(results, and_(results.c.user_id == e.user_id,
+                                 results.c.course_id == e.course_id))
+        .where(invitations.is_learner())
+        .group_by(e.course_id, day))
+    sums: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0, 0])
+    completions: dict[date, int] = defaultdict(int)
+    first_start: date | None = None
+    for course_id, completed_on, *counts, first in db.session.execute(statement):
+        totals = sums[course_id]
+        for n, value in enumerate(counts):
+            totals[n] += value or 0
+        if completed_on is not None:
+            completions[_day(completed_on)] += counts[3]
+        if first is not None:
+            first = _day(first)
+            first_start = first if first_start is None else min(first_start, first)
+    for course_id, _slug, _title, due_on in courses.rows:
+        totals = sums[course_id]
+        missing = learners - totals[0]
+        totals[0] = learners
+        if due_on is not None and due_on < today:
+            totals[4] += missing
+    by_course = {course_id: _make_figures(*totals) for course_id, totals in sums.items()}
+    everything = [sum(column) for column in zip(*sums.values(), strict=True)] or [
+        0, 0, 0, 0, 0, 0.0, 0]
+    by_course[ALL] = _make_figures(*everything)
+    return by_course, completions, first_start
+
+
+def _make_figures(lines: int, enrolled: int, started: int, completed: int, overdue: int,
+                  score_sum: float, scored: int) -> Figures:
     return Figures(enrolled, started, completed, overdue,
-                   round(total / scored, 1) if scored else None)
+                   round(score_sum / scored, 1) if scored else None, lines)
 
 
-def select_lines(lines: list[Line], options: Options) -> list[Line]:
-    """The lines the filter keeps, in the order asked for."""
-    keep = {
-        "all": lambda line: True,
-        "overdue": lambda line: line.overdue,
-        "not_started": lambda line: not line.started,
-        "completed": lambda line: line.completed_at is not None,
-    }[options.show]
-    chosen = [line for line in lines if keep(line)
-              and (options.course_id is None or line.course_id == options.course_id)]
-    chosen.sort(key=lambda line: (line.full_name.casefold(), line.email, line.course_title))
-    if options.sort == "email":
-        chosen.sort(key=lambda line: line.email, reverse=options.descending)
-    elif options.sort == "progress":
-        chosen.sort(key=lambda line: line.percent, reverse=options.descending)
-    elif options.sort == "completed":
-        # Not completed yet sorts last either way: it is not "earliest" or "latest".
-        done = [line for line in chosen if line.completed_at is not None]
-        done.sort(key=lambda line: line.completed_at, reverse=options.descending)
-        chosen = done + [line for line in chosen if line.completed_at is None]
-    elif options.descending:
-        chosen.reverse()
-    return chosen
+def _learner_count(cohort_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(
+        invitations.learner_ids(cohort_id).subquery()))
+
+
+def _page(lines: _Lines, courses: _Courses, options: Options) -> list[Line]:
+    """The page's lines, then their quiz results and certificate codes (100 at most)."""
+    e = Enrolment
+    statement = lines.select_from(
+        User.id, User.email, User.full_name, User.language, CohortMember.external_id,
+        CohortCourse.course_id, lines.enrolled, lines.percent, lines.started(),
+        e.completed_at, lines.due_on, lines.overdue, e.last_visited_at)
+    statement = lines.order_by(lines.where(statement, options), options, courses)
+    rows = db.session.execute(statement.limit(PAGE_SIZE)
+                              .offset((options.page - 1) * PAGE_SIZE)).all()
+    if not rows:
+        return []
+    user_ids = sorted({row[0] for row in rows})
+    course_ids = sorted({row[5] for row in rows})
+    results = quizzes.course_results(course_ids, user_ids)
+    codes = certificates.codes_for(course_ids, user_ids)
+    titles = {row[0]: row for row in courses.rows}
+    page = []
+    for (user_id, email, full_name, language, external_id, course_id, enrolled, percent,
+         started, completed_at, due_on, overdue, last_visit) in rows:
+        result = results.get((user_id, course_id))
+        _id, slug, title, _due = titles[course_id]
+        page.append(Line(
+            user_id, email, full_name, language, external_id, course_id, slug, title,
+            bool(enrolled), percent, bool(started), completed_at,
+            None if result is None else round(result[0], 1),
+            None if result is None else result[1], codes.get((user_id, course_id)),
+            due_on, bool(overdue), last_visit))
+    return page
 
 
 def cohort_report(cohort_id: int, options: Options, *, language: str, today: date) -> Report:
     """One page of the report, with summary figures and chart over the whole cohort."""
-    courses, learners, lines, starts, title_languages = _collect(cohort_id, language, today)
-    grouped: dict[int, list[Line]] = {course_id: [] for course_id, _title, _due in courses}
-    for line in lines:
-        grouped[line.course_id].append(line)
-    by_course = [(course_id, title, figures(grouped[course_id]))
-                 for course_id, title, _due in courses]
-    chart = completion_chart((line.completed_at.date() for line in lines if line.completed_at),
-                             min(starts, default=today), today)
-    chosen = select_lines(lines, options)
-    first = (options.page - 1) * PAGE_SIZE
-    return Report(courses, learners, figures(lines), by_course, chart,
-                  chosen[first:first + PAGE_SIZE], len(chosen), options, title_languages)
+    courses = _courses(cohort_id, language)
+    lines = _Lines(cohort_id, today)
+    learners = _learner_count(cohort_id)
+    by_course, completions, first_start = _figures(lines, courses, learners, today)
+    empty = Figures(0, 0, 0, 0, None, 0)
+    overall = by_course.pop(ALL)
+    if options.query:
+        matching = db.session.scalar(lines.where(lines.select_from(func.count()), options))
+    elif options.course_id is not None:
+        matching = by_course.get(options.course_id, empty).matching(options.show)
+    else:
+        matching = overall.matching(options.show)
+    chart = chart_of_counts(completions, first_start or today, today)
+    return Report([(i, t, d) for i, _s, t, d in courses.rows], learners, overall,
+                  [(course_id, title, by_course.get(course_id, empty))
+                   for course_id, _slug, title, _due in courses.rows],
+                  chart, _page(lines, courses, options), matching, options, courses.languages)
 
 
-def export_csv(cohort_id: int, options: Options, *, language: str, today: date) -> str:
-    """The report as CSV; its first columns are the import's, so it can be uploaded again."""
-    _courses, _learners, lines, _starts, _languages = _collect(cohort_id, language, today)
+def export_csv(cohort_id: int, options: Options, *, language: str, today: date
+               ) -> Iterator[str]:
+    """The report as CSV text, in pieces of EXPORT_BATCH lines; its first columns are the
+    import's, so it can be uploaded again. Starts with a BOM (spreadsheets then read UTF-8);
+    every cell is neutralised against formula injection.
 
-    def yes_no(value: bool | None) -> str:
-        return "" if value is None else ("yes" if value else "no")
+    What needs the request (the courses' titles in the reader's language) is read now; the
+    lines are read while the pieces are consumed, after the view has returned, from a
+    connection of their own and a server-side cursor, so memory stays flat.
+    """
+    courses = _courses(cohort_id, language)
+    lines = _Lines(cohort_id, today)
+    e = Enrolment
+    statement = lines.select_from(
+        User.id, User.email, User.full_name, User.language, CohortMember.external_id,
+        CohortCourse.course_id, lines.percent, e.completed_at, lines.due_on, lines.overdue)
+    statement = lines.order_by(lines.where(statement, options), options, courses)
+    return _write_csv(db.engine, statement, courses)
 
-    return write_csv(
-        (line.email, line.full_name, line.language, line.external_id or "", line.course_slug,
-         line.percent, "" if line.score is None else f"{line.score:g}", yes_no(line.passed),
-         line.completed_at.date().isoformat() if line.completed_at else "",
-         line.certificate or "", line.due_on.isoformat() if line.due_on else "",
-         yes_no(line.overdue))
-        for line in select_lines(lines, options))
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _write_csv(engine, statement, courses: _Courses) -> Iterator[str]:
+    slugs = {row[0]: row[1] for row in courses.rows}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    with engine.connect() as connection:
+        rows = connection.execution_options(stream_results=True,
+                                            max_row_buffer=EXPORT_BATCH).execute(statement)
+        for batch in rows.partitions(EXPORT_BATCH):
+            # Each batch's quiz results and certificate codes, for its learners only.
+            user_ids = sorted({row[0] for row in batch})
+            found = quizzes.course_results_query(courses.ids, user_ids)
+            results = {(r.user_id, r.course_id): (r.score, r.passed)
+                       for r in connection.execute(select(*found.c))}
+            codes = certificates.codes_query(courses.ids, user_ids)
+            code_of = {(r.user_id, r.course_id): r.code
+                       for r in connection.execute(select(*codes.c))}
+            for (user_id, email, full_name, user_language, external_id, course_id, percent,
+                 completed_at, due_on, overdue) in batch:
+                score, passed = results.get((user_id, course_id), (None, None))
+                writer.writerow([neutralise(str(value)) for value in (
+                    email, full_name, user_language, external_id or "",
+                    slugs.get(course_id, ""), percent,
+                    "" if score is None else f"{round(score, 1):g}", _yes_no(passed),
+                    _day(completed_at).isoformat() if completed_at else "",
+                    code_of.get((user_id, course_id), ""),
+                    _day(due_on).isoformat() if due_on else "", _yes_no(overdue))])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

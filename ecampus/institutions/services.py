@@ -16,12 +16,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..audit import record
 from ..auth.models import Role, User, normalise_email
 from ..catalog import services as catalog
 from ..catalog.models import Course
 from ..extensions import db
 from ..learning import services as learning
 from ..textsearch import matches_all, query_words
+from ..timeutil import utcnow
 from . import invitations, membership
 from .csvfile import check_person
 from .models import (
@@ -31,6 +33,7 @@ from .models import (
     CohortMember,
     Institution,
     InstitutionManager,
+    InstitutionMember,
 )
 
 MEMBERS_PAGE_SIZE = 100
@@ -130,6 +133,9 @@ def create_institution(name: str, description: str = "") -> Institution:
     institution = Institution(name=" ".join(name.split()), description=description.strip())
     db.session.add(institution)
     try:
+        db.session.flush()
+        record("institution.created", target=("institution", institution.id),
+               institution_id=institution.id, after={"name": institution.name})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -152,12 +158,20 @@ def make_manager(institution_id: int, email: str) -> User:
         raise CohortError(_("There is no account with this email address. Ask the person to "
                             "create one first."))
     link = db.session.get(InstitutionManager, user.id)
+    before = {"role": user.role, "institution_id": link.institution_id if link else None}
     if link is None:
         db.session.add(InstitutionManager(user_id=user.id, institution_id=institution_id))
     else:
         link.institution_id = institution_id
     if user.role != Role.ADMIN:  # an admin keeps every right they had
         user.role = Role.MANAGER.value
+    after = {"role": user.role, "institution_id": institution_id}
+    if after != before:
+        record("institution.manager_added", target=("user", user.id),
+               institution_id=institution_id, before=before, after=after)
+        if before["institution_id"] not in (None, institution_id):
+            record("institution.manager_removed", target=("user", user.id),
+                   institution_id=before["institution_id"], before=before, after=after)
     db.session.commit()
     return user
 
@@ -168,8 +182,13 @@ def remove_manager(institution_id: int, user_id: int) -> None:
     if link is None or link.institution_id != institution_id:
         raise NotFound(_("This person does not manage this institution."))
     db.session.delete(link)
+    role = db.session.scalar(select(User.role).where(User.id == user_id))
     db.session.execute(update(User).where(User.id == user_id, User.role == Role.MANAGER.value)
                        .values(role=Role.LEARNER.value))
+    record("institution.manager_removed", target=("user", user_id),
+           institution_id=institution_id, before={"role": role, "institution_id": institution_id},
+           after={"role": Role.LEARNER.value if role == Role.MANAGER else role,
+                  "institution_id": None})
     db.session.commit()
 
 
@@ -180,7 +199,48 @@ def create_cohort(institution_id: int, name: str, description: str, created_by: 
     cohort = Cohort(institution_id=institution_id, name=" ".join(name.split()),
                     description=description.strip(), created_by=created_by)
     db.session.add(cohort)
+    db.session.flush()
+    record("cohort.created", target=("cohort", cohort.id), institution_id=institution_id,
+           after={"name": cohort.name})
     db.session.commit()
+    return cohort
+
+
+def update_cohort(cohort: Cohort, *, name: str | None = None,
+                  description: str | None = None) -> Cohort:
+    """Rename a cohort or change its description."""
+    before = {"name": cohort.name, "description": cohort.description}
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            raise CohortError(_("Give the cohort a name."))
+        cohort.name = name[:200]
+    if description is not None:
+        cohort.description = description.strip()
+    after = {"name": cohort.name, "description": cohort.description}
+    changed = [key for key in before if before[key] != after[key]]
+    if changed:
+        record("cohort.updated", target=("cohort", cohort.id),
+               institution_id=cohort.institution_id,
+               before={key: before[key] for key in changed},
+               after={key: after[key] for key in changed})
+    db.session.commit()
+    return cohort
+
+
+def archive_cohort(cohort: Cohort) -> Cohort:
+    """Archive a cohort: its members, courses and reports stay, listed apart. Once only."""
+    archived = db.session.execute(update(Cohort).where(
+        Cohort.id == cohort.id, Cohort.archived_at.is_(None))
+        .values(archived_at=utcnow())).rowcount
+    if archived != 1:
+        db.session.rollback()
+        raise CohortError(_("This cohort is already archived."))
+    record("cohort.archived", target=("cohort", cohort.id),
+           institution_id=cohort.institution_id, before={"archived": False},
+           after={"archived": True})
+    db.session.commit()
+    db.session.refresh(cohort)
     return cohort
 
 
@@ -209,7 +269,15 @@ def assign_course(cohort: Cohort, course_id: int, due_on: date | None) -> tuple[
     new = link is None
     if new:
         db.session.add(CohortCourse(cohort_id=cohort.id, course_id=course_id, due_on=due_on))
+        record("cohort.course_assigned", target=("cohort", cohort.id),
+               institution_id=cohort.institution_id,
+               after={"course": course.slug, "due_on": _day(due_on)})
     else:
+        if link.due_on != due_on:
+            record("cohort.due_date_changed", target=("cohort", cohort.id),
+                   institution_id=cohort.institution_id,
+                   before={"course": course.slug, "due_on": _day(link.due_on)},
+                   after={"course": course.slug, "due_on": _day(due_on)})
         link.due_on = due_on
     members = [row[0] for row in db.session.execute(
         select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()]
@@ -225,11 +293,20 @@ def assign_course(cohort: Cohort, course_id: int, due_on: date | None) -> tuple[
 def unassign_course(cohort: Cohort, course_id: int) -> None:
     """Stop assigning a course; learners stay enrolled and keep their progress."""
     removed = db.session.execute(delete(CohortCourse).where(
-        CohortCourse.cohort_id == cohort.id, CohortCourse.course_id == course_id)).rowcount
+        CohortCourse.cohort_id == cohort.id, CohortCourse.course_id == course_id)
+        .returning(CohortCourse.due_on)).all()
     if not removed:
         db.session.rollback()
         raise NotFound(_("This course is not assigned to the cohort."))
+    slug = db.session.scalar(select(Course.slug).where(Course.id == course_id))
+    record("cohort.course_unassigned", target=("cohort", cohort.id),
+           institution_id=cohort.institution_id,
+           before={"course": slug, "due_on": _day(removed[0].due_on)})
     db.session.commit()
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def members_page(cohort_id: int, query: str = "", page: int = 1
@@ -261,12 +338,29 @@ def add_member(cohort: Cohort, *, email: str, full_name: str = "", language: str
                                 "name."))
         raise CohortError(problems[0].message)
     outcome = invitations.add_people(cohort, [person], default_language=default_language)
+    _record_addition(cohort, person.email, outcome)
     db.session.commit()
     if outcome.invited:
         return "invite"
     if outcome.already_invited:
         return "reminded" if outcome.reminded else "invited"
     return "enrol" if outcome.enrolled else "member"
+
+
+def _record_addition(cohort: Cohort, email: str, outcome: invitations.Outcome) -> None:
+    """An enrolment names the member; an invitation only itself, as the manager sees it, so
+    the log never tells a manager whether an invited address had an account elsewhere."""
+    if not (outcome.invited or outcome.enrolled):
+        return
+    user_id = db.session.scalar(select(User.id).where(User.email == email))
+    if outcome.enrolled:
+        after = {"user_id": user_id, "outcome": "enrolled"}
+    else:
+        after = {"invitation_id": db.session.scalar(select(CohortInvitation.id).where(
+            CohortInvitation.cohort_id == cohort.id, CohortInvitation.user_id == user_id)),
+            "outcome": "invited"}
+    record("cohort.member_added", target=("cohort", cohort.id),
+           institution_id=cohort.institution_id, after=after)
 
 
 def remove_member(cohort: Cohort, user_id: int) -> None:
@@ -276,8 +370,38 @@ def remove_member(cohort: Cohort, user_id: int) -> None:
     if not removed:
         db.session.rollback()
         raise NotFound(_("This person is not in the cohort."))
+    record("cohort.member_removed", target=("cohort", cohort.id),
+           institution_id=cohort.institution_id, before={"user_id": user_id})
     # The record of how an account the institution created was invited, answered long ago:
     # left behind, it would list the person as invited again.
     db.session.execute(delete(CohortInvitation).where(
         CohortInvitation.cohort_id == cohort.id, CohortInvitation.user_id == user_id))
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """Where an account belongs (the administrators' account page)."""
+
+    #: Institution names, with whether the account manages it.
+    institutions: list[tuple[str, bool]]
+    #: (cohort name, institution name).
+    cohorts: list[tuple[str, str]]
+
+
+def memberships_of(user_id: int) -> Memberships:
+    """The institutions an account belongs to or manages, and its cohorts."""
+    managed = set(db.session.scalars(select(InstitutionManager.institution_id)
+                                     .where(InstitutionManager.user_id == user_id)))
+    member = set(db.session.scalars(select(InstitutionMember.institution_id)
+                                    .where(InstitutionMember.user_id == user_id)))
+    names = dict(db.session.execute(select(Institution.id, Institution.name)
+                                    .where(Institution.id.in_(managed | member))).all())
+    cohorts = db.session.execute(
+        select(Cohort.name, Institution.name)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(Institution, Institution.id == Cohort.institution_id)
+        .where(CohortMember.user_id == user_id).order_by(Institution.name, Cohort.name)).all()
+    return Memberships(
+        institutions=sorted((names[i], i in managed) for i in names),
+        cohorts=[tuple(row) for row in cohorts])

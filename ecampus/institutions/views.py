@@ -6,6 +6,8 @@ the page, the method or the id in the address.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     Response,
@@ -17,10 +19,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..i18n import ngettext
 from ..requests import page_arg
 from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
@@ -297,12 +300,12 @@ def confirm(cohort_id: int, import_id: int):
         return redirect(url_for("institutions.preview", cohort_id=cohort.id,
                                 import_id=import_id))
     flash(" ".join([
-        ngettext("%(num)d person invited.", "%(num)d people invited.", outcome.invited),
-        ngettext("%(num)d member of your institution enrolled.",
-                 "%(num)d members of your institution enrolled.", outcome.enrolled),
-        ngettext("%(num)d person was already invited.", "%(num)d people were already invited.",
+        ngettext("%(num)s person invited.", "%(num)s people invited.", outcome.invited),
+        ngettext("%(num)s member of your institution enrolled.",
+                 "%(num)s members of your institution enrolled.", outcome.enrolled),
+        ngettext("%(num)s person was already invited.", "%(num)s people were already invited.",
                  outcome.already_invited),
-        ngettext("%(num)d row changed nothing.", "%(num)d rows changed nothing.",
+        ngettext("%(num)s row changed nothing.", "%(num)s rows changed nothing.",
                  outcome.unchanged),
     ]), "success")
     return redirect(url_for("institutions.cohort", cohort_id=cohort.id))
@@ -312,15 +315,17 @@ def confirm(cohort_id: int, import_id: int):
 @roles_required("manager")
 def report(cohort_id: int):
     cohort = _cohort(cohort_id)
-    options = reports.parse_options(request.args)
+    options = replace(reports.parse_options(request.args), page=page_arg())
     result = reports.cohort_report(cohort.id, options, language=_language(),
                                    today=utcnow().date())
 
     def report_url(endpoint: str = "institutions.report", **changes) -> str:
         values = {"sort": options.sort, "order": "desc" if options.descending else "asc",
-                  "show": options.show, "course": options.course_id, "page": options.page}
+                  "show": options.show, "course": options.course_id, "q": options.query,
+                  "page": options.page}
         values.update(changes)
-        defaults = {"sort": "name", "order": "asc", "show": "all", "course": None, "page": 1}
+        defaults = {"sort": "name", "order": "asc", "show": "all", "course": None, "q": "",
+                    "page": 1}
         values = {k: v for k, v in values.items() if v != defaults[k]}
         return url_for(endpoint, cohort_id=cohort.id, **values)
 
@@ -334,8 +339,9 @@ def report(cohort_id: int):
 def export(cohort_id: int):
     cohort = _cohort(cohort_id)
     today = utcnow().date()
-    text = reports.export_csv(cohort.id, reports.parse_options(request.args),
-                              language=_language(), today=today)
+    # Streamed: the lines are read from a server-side cursor while the response is sent.
+    pieces = reports.export_csv(cohort.id, reports.parse_options(request.args),
+                                language=_language(), today=today)
     filename = f"cohort-{cohort.id}-report-{today.isoformat()}.csv"
-    return Response(text, mimetype="text/csv", headers={
+    return Response(pieces, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})

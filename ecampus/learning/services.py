@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
+from .. import events
 from ..catalog.models import Course, Module
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
@@ -79,12 +80,14 @@ def enrol(user_id: int, course: Course, *, source: str = "self", due_on: date | 
         raise InviteOnly(_("Learners join this course through their institution."))
     if course.is_retired:
         raise LearningError(_("This course is no longer offered."))
-    insert_ignoring_duplicates(
+    created = insert_ignoring_duplicates(
         Enrolment.__table__,
         {"user_id": user_id, "course_id": course.id, "active": True, "enrolled_at": utcnow(),
-         "source": source, "due_on": due_on},
-        conflict=["user_id", "course_id"],
+         "source": source, "due_on": due_on, "updated_at": utcnow()},
+        conflict=["user_id", "course_id"], returning=[Enrolment.__table__.c.id],
     )
+    if created:
+        events.emit(events.ENROLLED, {"user_id": user_id, "course_id": course.id})
     enrolment = get_enrolment(user_id, course.id)
     if not enrolment.active:
         enrolment.active, enrolment.left_at = True, None
@@ -141,12 +144,21 @@ def record_completion(user_id: int, module: Module) -> Progress:
     enrolment = lock_enrolment(user_id, module.course_id, active_only=True)
     if enrolment is None:
         raise NotEnrolled(_("Enrol in the course to record your progress."))
-    insert_ignoring_duplicates(
+    inserted = insert_ignoring_duplicates(
         ModuleCompletion.__table__,
         {"user_id": user_id, "module_id": module.id, "version_id": module.current_version_id,
          "completed_at": utcnow()},
-        conflict=["user_id", "module_id"],
+        conflict=["user_id", "module_id"], returning=[ModuleCompletion.__table__.c.id],
     )
+    if inserted:
+        events.emit(events.MODULE_COMPLETED, {"user_id": user_id, "course_id": module.course_id,
+                                              "module_id": module.id})
+    if inserted and module.required:
+        # Counted only when this statement added the row: a repeat or a concurrent twin
+        # inserted nothing and counts nothing, whatever the order.
+        db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
+                           .values(modules_done=Enrolment.modules_done + 1)
+                           .execution_options(synchronize_session=False))
     _complete_if_done(enrolment)
     return course_progress(user_id, module.course_id)
 
@@ -208,6 +220,7 @@ def _complete_if_done(enrolment: Enrolment) -> bool:
     if completed:
         from ..features import features  # the wiring module knows every feature: import late
 
+        events.emit(events.COURSE_COMPLETED, {"user_id": user_id, "course_id": course_id})
         for handler in features().course_completion_handlers:
             handler(user_id=user_id, course_id=course_id)
     return completed
@@ -228,8 +241,11 @@ def recompute_completions(course_id: int | None = None) -> int:
     complete, e.g. after a republish retired its last missing module; returns how many.
 
     Idempotent; each enrolment is locked, re-checked and committed on its own, so it is safe
-    beside learners completing modules at the same moment.
+    beside learners completing modules at the same moment. The counts of completed modules
+    are brought in line with the course's live modules first (one statement).
     """
+    recount_modules_done(course_id)
+    db.session.commit()
     count = 0
     for user_id, enrolled_course_id in completions_owed(course_id):
         enrolment = lock_enrolment(user_id, enrolled_course_id)
@@ -237,6 +253,46 @@ def recompute_completions(course_id: int | None = None) -> int:
             count += 1
         db.session.commit()
     return count
+
+
+def _live_required_done():
+    """SQL: how many live required modules of an enrolment's course its learner completed."""
+    return (select(func.count(ModuleCompletion.id))
+            .join(Module, Module.id == ModuleCompletion.module_id)
+            .where(ModuleCompletion.user_id == Enrolment.user_id,
+                   Module.course_id == Enrolment.course_id, Module.required.is_(True),
+                   Module.retired_at.is_(None))
+            .correlate(Enrolment).scalar_subquery())
+
+
+def modules_done_drift(course_id: int | None = None) -> list[tuple[int, int, int, int]]:
+    """(user_id, course_id, kept, actual) of every enrolment whose `modules_done` differs
+    from its completions: what `recount_modules_done` repairs (and `ecampus doctor` lists)."""
+    actual = _live_required_done()
+    statement = select(Enrolment.user_id, Enrolment.course_id, Enrolment.modules_done,
+                       actual).where(Enrolment.modules_done != actual)
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    return [tuple(row) for row in db.session.execute(statement.order_by(Enrolment.id))]
+
+
+def recount_modules_done(course_id: int | None = None) -> int:
+    """Set every enrolment's `modules_done` (of one course, or all) from its completion rows
+    in one UPDATE ... SELECT count, e.g. after a republish retired or added a module; the
+    caller commits. Returns how many enrolments changed."""
+    actual = _live_required_done()
+    statement = update(Enrolment).where(Enrolment.modules_done != actual)
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    return db.session.execute(statement.values(modules_done=actual)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def repair_modules_done() -> int:
+    """`ecampus doctor --fix`: recount every enrolment whose count drifted, in one commit."""
+    changed = recount_modules_done()
+    db.session.commit()
+    return changed
 
 
 def completed_enrolments(course_ids: list[int]):
@@ -295,42 +351,6 @@ def continue_slug(modules, done_ids: set[int], last_module_id: int | None) -> st
     return next((m.slug for m in live if m.id not in done_ids), None)
 
 
-def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]:
-    """The learner's active courses (in progress, completed), in a fixed number of queries."""
-    enrolments = list(db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.active.is_(True))
-        .options(selectinload(Enrolment.course).selectinload(Course.texts))
-        .order_by(Enrolment.enrolled_at.desc())
-    ))
-    course_ids = [e.course_id for e in enrolments]
-    counts = _progress_counts(user_id, course_ids)
-    modules_by_course: dict[int, list] = {}
-    done_ids: set[int] = set()
-    if course_ids:
-        rows = db.session.execute(
-            select(Module.id, Module.course_id, Module.slug, Module.required,
-                   ModuleCompletion.id.is_not(None))
-            .outerjoin(ModuleCompletion, and_(ModuleCompletion.module_id == Module.id,
-                                              ModuleCompletion.user_id == user_id))
-            .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
-            .order_by(Module.course_id, Module.position)
-        ).all()
-        for row in rows:
-            modules_by_course.setdefault(row.course_id, []).append(row)
-            if row[4]:
-                done_ids.add(row.id)
-    in_progress, completed = [], []
-    for enrolment in enrolments:
-        done, total = counts.get(enrolment.course_id, (0, 0))
-        entry = DashboardEntry(
-            enrolment, enrolment.course, Progress(done, total, enrolment.completed_at),
-            continue_slug(modules_by_course.get(enrolment.course_id, []), done_ids,
-                          enrolment.last_module_id),
-        )
-        (completed if enrolment.completed_at else in_progress).append(entry)
-    return in_progress, completed
-
-
 # --- For institutions: bulk enrolment and cohort reports -------------------------------
 
 class ReportRow(NamedTuple):
@@ -357,12 +377,14 @@ def add_enrolments(pairs: list[tuple[int, int]], *, source: str = "cohort",
         return
     now = utcnow()
     due_on = due_on or {}
-    insert_ignoring_duplicates(
+    created = insert_ignoring_duplicates(
         Enrolment.__table__,
         [{"user_id": u, "course_id": c, "active": True, "enrolled_at": now, "source": source,
-          "due_on": due_on.get(c)} for u, c in dict.fromkeys(pairs)],
+          "due_on": due_on.get(c), "updated_at": now} for u, c in dict.fromkeys(pairs)],
         conflict=["user_id", "course_id"],
+        returning=[Enrolment.__table__.c.user_id, Enrolment.__table__.c.course_id],
     )
+    events.emit_many(events.ENROLLED, ({"user_id": u, "course_id": c} for u, c in created))
     users = sorted({u for u, _ in pairs})
     courses = {c for _, c in pairs}
     for start in range(0, len(users), 2000):  # stays under every driver's parameter limit
@@ -374,12 +396,30 @@ def add_enrolments(pairs: list[tuple[int, int]], *, source: str = "cohort",
         )
 
 
+def touch_enrolment(user_id: int, course_id: int) -> None:
+    """Note that something shown of an enrolment changed without a column of its own (a
+    graded quiz): its `updated_at` moves, so incremental readers see it (caller commits)."""
+    db.session.execute(update(Enrolment).where(Enrolment.user_id == user_id,
+                                               Enrolment.course_id == course_id)
+                       .values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
 def set_due_dates(course_id: int, user_ids, due_on: date | None) -> None:
     """Set a cohort's due date on its learners' enrolments (caller commits)."""
     db.session.execute(
         update(Enrolment).where(Enrolment.course_id == course_id,
                                 Enrolment.user_id.in_(user_ids)).values(due_on=due_on)
     )
+
+
+def required_totals(course_ids):
+    """A subquery (course_id, total) of each course's live required modules: the whole of
+    which an enrolment's `modules_done` is a part. `course_ids` may be a SELECT."""
+    return (select(Module.course_id, func.count(Module.id).label("total"))
+            .where(Module.course_id.in_(course_ids), Module.required.is_(True),
+                   Module.retired_at.is_(None))
+            .group_by(Module.course_id).subquery("required_totals"))
 
 
 def report_rows(course_ids: list[int], user_ids) -> dict[tuple[int, int], ReportRow]:
@@ -419,3 +459,15 @@ def report_rows(course_ids: list[int], user_ids) -> dict[tuple[int, int], Report
     )
     make = ReportRow._make
     return {(row[0], row[1]): make(row[2:]) for row in rows}
+
+
+def enrolments_of(user_id: int) -> list[tuple[Enrolment, Progress]]:
+    """Every enrolment of an account, left ones included, with its progress, newest first
+    (the administrators' account page)."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user_id)
+        .options(selectinload(Enrolment.course).selectinload(Course.texts))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())))
+    counts = _progress_counts(user_id, [e.course_id for e in enrolments])
+    return [(e, Progress(*counts.get(e.course_id, (0, 0)), e.completed_at))
+            for e in enrolments]

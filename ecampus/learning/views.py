@@ -12,7 +12,7 @@ from ..catalog.panels import Panel
 from ..extensions import db
 from ..i18n import percent
 from ..security import require_valid_form
-from . import services
+from . import reader, services
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 
@@ -30,7 +30,7 @@ def _live_course(slug: str):
 @bp.route("/")
 @login_required
 def dashboard():
-    in_progress, completed = services.dashboard(current_user.id)
+    in_progress, completed = reader.dashboard(current_user.id)
     extras: dict[int, list[Panel]] = {}
     for function in current_app.extensions["ecampus.features"].dashboard_panels:
         for course_id, panel in function(current_user.id, in_progress + completed).items():
@@ -106,10 +106,9 @@ def learning_panel(*, page: str, course, modules, module) -> Panel | None:
     """Enrolment and progress on the course page; 'mark as done' on lesson pages."""
     if not current_user.is_authenticated:
         return Panel("learning/_anonymous.html", slot="course") if page == "course" else None
-    enrolment = services.get_enrolment(current_user.id, course.id)
-    enrolled = enrolment is not None and enrolment.active
-    done = services.completed_module_ids(current_user.id, course.id) if enrolment else set()
-    marks = {module_id: "done" for module_id in done}
+    state = reader.reader_state(current_user.id, course.id)
+    enrolment, enrolled, done = state.enrolment, state.enrolled, state.done
+    marks = dict.fromkeys(done, "done")
     required = [m for m in modules if m.required]
     progress = services.Progress(sum(m.id in done for m in required), len(required),
                                  enrolment.completed_at if enrolment else None)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    json,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -88,15 +98,30 @@ def http_error(error: HTTPException):
         return error
     title, text = ERROR_TEXTS[code]
     if request.path.startswith("/api/"):
-        return {"error": title(), "status": code}, code
+        return _problem(code, text(), error)
     response = render_template("main/error.html", code=code, title=title(), text=text())
     return response, code
+
+
+def _problem(code: int, detail: str, error: HTTPException | None = None):
+    """An error under /api/ as RFC 9457 problem details, like the API's own errors."""
+    body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code,
+            "detail": detail}
+    response = current_app.response_class(json.dumps(body), status=code,
+                                          mimetype="application/problem+json")
+    headers = dict(error.get_headers()) if error is not None else {}
+    for name in ("Allow", "Retry-After"):
+        if name in headers:
+            response.headers[name] = headers[name]
+    return response
 
 
 @bp.app_errorhandler(500)
 def server_error(_error):
     db.session.rollback()
     title, text = ERROR_TEXTS[500]
+    if request.path.startswith("/api/"):
+        return _problem(500, text())
     return render_template("main/error.html", code=500, title=title(), text=text()), 500
 
 
@@ -104,19 +129,6 @@ def server_error(_error):
 def has_endpoint(endpoint: str) -> bool:
     """Lets the shared layout link to features only when they are installed."""
     return endpoint in current_app.view_functions
-
-
-@bp.app_template_filter("duration")
-def duration_filter(minutes: int | None) -> str:
-    """Minutes as a reader says them: '45 min', '3 h', '2 h 30 min'."""
-    if not minutes:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return _("%(m)d min", m=rest)
-    if not rest:
-        return _("%(h)d h", h=hours)
-    return _("%(h)d h %(m)d min", h=hours, m=rest)
 
 
 @bp.app_template_filter("language_name")

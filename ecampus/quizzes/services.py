@@ -15,9 +15,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from .. import events
 from ..catalog.models import Module, ModuleText, ModuleVersion
 from ..extensions import db
 from ..learning import services as learning
@@ -241,8 +243,13 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
             question_scores=result.question_scores,
         )
     ).rowcount == 1
-    if graded and result.passed:
+    if graded:
         module = db.session.get(Module, attempt.module_id)
+        learning.touch_enrolment(attempt.user_id, module.course_id)  # its results changed
+        events.emit(events.QUIZ_GRADED, {
+            "user_id": attempt.user_id, "course_id": module.course_id, "module_id": module.id,
+            "attempt_id": attempt.id, "score": result.score_percent, "passed": result.passed})
+    if graded and result.passed:
         # One commit: the grade, the module, the course if it was the last module, and the
         # course's completion handlers (the certificate). Left the course or module retired
         # since: the pass is still recorded on the attempt.
@@ -291,6 +298,39 @@ def item_analysis(module: Module, version_number: int | None = None):
     return version, versions, keys, analysis
 
 
+def course_results_query(course_ids, user_ids):
+    """`course_results` as a subquery (user_id, course_id, score, passed), for a report to
+    join in SQL; `course_ids` and `user_ids` may be SELECTs."""
+    best = (
+        select(Attempt.user_id, Module.course_id, func.max(Attempt.score).label("best"),
+               func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"))
+        .join(Module, Module.id == Attempt.module_id)
+        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None),
+               Attempt.status == GRADED, Attempt.user_id.in_(user_ids))
+        .group_by(Attempt.user_id, Module.course_id, Attempt.module_id)
+        .subquery())
+    quizzes = (select(Module.course_id, func.count(Module.id).label("quizzes"))
+               .where(Module.course_id.in_(course_ids), Module.kind == "quiz",
+                      Module.retired_at.is_(None))
+               .group_by(Module.course_id).subquery())
+    taken = func.count()
+    live = func.max(quizzes.c.quizzes)
+    return (select(best.c.user_id, best.c.course_id,
+                   (func.sum(best.c.best) / func.coalesce(live, taken)).label("score"),
+                   case((and_(taken == func.coalesce(live, 0), func.min(best.c.passed) == 1),
+                         1), else_=0).label("passed"))
+            .outerjoin(quizzes, quizzes.c.course_id == best.c.course_id)
+            .group_by(best.c.user_id, best.c.course_id).subquery("quiz_results"))
+
+
+def has_result(user_id, course_id):
+    """SQL condition: the learner has a graded attempt at a live quiz of the course (what
+    gives them a line in `course_results`); the arguments are columns of the caller's query."""
+    return exists().where(Attempt.user_id == user_id, Attempt.status == GRADED,
+                          Module.id == Attempt.module_id, Module.course_id == course_id,
+                          Module.retired_at.is_(None))
+
+
 def course_results(course_ids: list[int], user_ids) -> dict[tuple[int, int], tuple[float, bool]]:
     """Each learner's quiz result per course, in one aggregate query.
 
@@ -321,3 +361,13 @@ def course_results(course_ids: list[int], user_ids) -> dict[tuple[int, int], tup
               len(scores) == quiz_counts.get(key[1], 0) and all(p for _, p in scores))
         for key, scores in per_learner.items()
     }
+
+
+def attempts_of(user_id: int) -> list[Attempt]:
+    """Every quiz attempt of an account with its quiz and course, newest first (the
+    administrators' account page)."""
+    return list(db.session.scalars(
+        select(Attempt).where(Attempt.user_id == user_id)
+        .options(selectinload(Attempt.module).selectinload(Module.course),
+                 selectinload(Attempt.version))
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())))

@@ -7,13 +7,14 @@ import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..catalog import services as catalog
 from ..catalog.models import Module
 from ..catalog.panels import Panel
 from ..extensions import db
+from ..i18n import count as whole_number
+from ..i18n import ngettext
 from ..requests import id_arg
 from ..security import require_valid_form, roles_required
 from ..timeutil import utcnow
@@ -139,7 +140,7 @@ def _problem_message(problem: AnswerProblem) -> str:
         return ngettext("Position %(positions)s is not used.",
                         "Positions %(positions)s are not used.", count, positions=positions)
     if problem.code == POSITION_MISSING:
-        return ngettext("%(num)d item has no position.", "%(num)d items have no position.",
+        return ngettext("%(num)s item has no position.", "%(num)s items have no position.",
                         problem.count)
     if problem.code == POSITION_INVALID:
         return _("Choose each position from the list, from 1 to %(n)d.", n=problem.count)
@@ -149,8 +150,8 @@ def _problem_message(problem: AnswerProblem) -> str:
         return _("This answer contains a control character that cannot be saved; it has "
                  "been removed below. Check the answer and send it again.")
     if problem.code == TOO_LONG:
-        return _("This answer is longer than %(num)d characters; only the first %(num)d "
-                 "are kept below.", num=problem.count)
+        return _("This answer is longer than %(num)s characters; only the first %(num)s "
+                 "are kept below.", num=whole_number(problem.count))
     return _("This answer cannot be read.")
 
 

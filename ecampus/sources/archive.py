@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from flask_babel import gettext as _
 
+from ..i18n import count as whole_number
+
 _CHUNK = 64 * 1024
 _UTF8_FLAG = 0x800
 
@@ -78,8 +80,8 @@ def check_zip(data: bytes, limits: ZipLimits) -> list[tuple[zipfile.ZipInfo, Pur
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise ArchiveRefused(_("This file is not a zip archive.")) from None
     if len(infos) > limits.max_files:
-        raise ArchiveRefused(_("The zip holds more than %(count)d files.",
-                               count=limits.max_files))
+        raise ArchiveRefused(_("The zip holds more than %(count)s files.",
+                               count=whole_number(limits.max_files)))
     files, seen, total = [], set(), 0
     for info in infos:
         name = _name(info)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import record
 from ..catalog import courseformat as cf
 from ..catalog import history
 from ..catalog import services as catalog
@@ -92,6 +93,9 @@ def create_source(slug: str, url: str, branch: str) -> tuple[CourseSource, str]:
                           course_slugs=[])
     db.session.add(source)
     try:
+        db.session.flush()
+        record("source.created", target=("source", source.id),
+               after={"name": slug, "url": url, "branch": branch})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -107,6 +111,7 @@ def new_secret(source_id: int) -> tuple[CourseSource, str] | None:
         db.session.rollback()
         return None
     source.webhook_secret = secret = secrets.token_urlsafe(32)
+    record("source.secret_renewed", target=("source", source.id))
     db.session.commit()
     return source, secret
 

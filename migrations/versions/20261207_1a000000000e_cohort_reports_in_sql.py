@@ -15,9 +15,23 @@ branch_labels = None
 depends_on = None
 
 
+#: Every enrolment's count of completed live required modules, from its completion rows.
+BACKFILL = """
+UPDATE enrolments SET modules_done = (
+    SELECT count(module_completions.id) FROM module_completions
+    JOIN modules ON modules.id = module_completions.module_id
+    WHERE module_completions.user_id = enrolments.user_id
+      AND modules.course_id = enrolments.course_id
+      AND modules.required AND modules.retired_at IS NULL)
+"""
+
+
 def upgrade():
-    pass
+    op.add_column('enrolments', sa.Column('modules_done', sa.Integer(), nullable=False,
+                                          server_default='0'))
+    op.execute(BACKFILL)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('enrolments') as batch:
+        batch.drop_column('modules_done')

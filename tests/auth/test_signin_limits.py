@@ -146,7 +146,7 @@ def test_memory_counters_are_warned_about_in_production(monkeypatch, caplog):
     monkeypatch.delenv("ECAMPUS_RATELIMIT_STORAGE", raising=False)
     monkeypatch.setenv("ECAMPUS_ENV", "production")
     settings = {"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                "PUBLIC_URL": "https://campus.example.org"}
+                "PUBLIC_URL": "https://campus.example.org", "MAIL_SERVER": "smtp.example.org"}
     saved = limiter._storage, limiter._limiter
     try:
         with caplog.at_level(logging.WARNING):

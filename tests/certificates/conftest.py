@@ -46,7 +46,8 @@ def certificate_of(app, user_id) -> Certificate | None:
 
 @pytest.fixture(autouse=True)
 def _keys_in_test_instance(app, tmp_path, monkeypatch):
-    """Each test signs with its own fresh key, in its own instance folder."""
+    """Each test has its own instance folder; its signing key is fresh too (the key lives in
+    the database, emptied after every test)."""
     monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
 
 

@@ -99,3 +99,22 @@ def test_page_writes_hours_in_words_in_the_viewers_language(app, client, make_us
     page = app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "3 hours" in page
     assert "Hours" not in page
+
+
+def test_verify_page_marks_an_arabic_course_title(app, client, make_user, tmp_path):
+    write_course(tmp_path / "courses", "certified-course", {
+        "course.md": course_md("الحماية على الحدود", "إدارة الحدود القائمة على الحقوق.",
+                               language="ar", certificate="true"),
+        "01-one.md": lesson("واحد"),
+        "02-two.md": lesson("اثنان"),
+    })
+    publish(app, tmp_path / "courses")
+    learner = make_user(language="es")
+    client.sign_in(learner.email)
+    client.submit("/learning/courses/certified-course/enrol")
+    for module in ("one", "two"):
+        client.submit(f"/learning/courses/certified-course/{module}/done")
+    certificate = certificate_of(app, learner.id)
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert '<html lang="es"' in page
+    assert 'lang="ar" dir="rtl">الحماية على الحدود<' in page

@@ -124,7 +124,7 @@ def test_answer_key_is_shown_only_when_asked_with_the_grading_of_a_model_answer(
     assert "Show the answer key" in hidden and "Right answer:" not in hidden
     shown = client.get("/courses/field-guide/check/?answers=1").get_data(as_text=True)
     assert "Right answer:" in shown
-    assert "A model answer scores 100.0%" in shown and "an empty answer scores 0.0%" in shown
+    assert "A model answer scores 100%" in shown and "an empty answer scores 0%" in shown
 
 
 def test_preview_answers_this_machine_only(preview):

@@ -1,0 +1,84 @@
+"""Load on two nodes behind nginx: Locust learners (headless, for a bounded time) each doing
+the whole path of a short course, with a certificate at the end. Prints requests per second,
+p50/p95/p99 per page and the error count.
+
+The accounts are created first in one INSERT; the nodes, nginx, PostgreSQL database and
+Redis counters are those of bench/cluster.py. Needs the bench extra: pip install -e '.[bench]'.
+
+Run: .venv/bin/python bench/load.py [--users 200] [--seconds 90] [--spawn-rate 5]
+                                    [--database-url postgresql+psycopg://...] [--redis URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cluster import BIN, PASSWORD, ROOT, Cluster  # noqa: E402
+from bench.nodes import DEFAULT_DATABASE, DEFAULT_REDIS  # noqa: E402
+
+
+def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float) -> list[dict]:
+    """Locust's per-page rows (and the Aggregated row last), from its CSV statistics."""
+    accounts = cluster.folder / "accounts.txt"
+    accounts.write_text("\n".join(cluster.create_learners(users, prefix="load")))
+    stats = cluster.folder / "locust"
+    env = {**os.environ, "BENCH_ACCOUNTS": str(accounts), "BENCH_PASSWORD": PASSWORD}
+    with (cluster.folder / "locust.log").open("wb") as log:
+        subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
+                        "--headless", "--users", str(users), "--spawn-rate", str(spawn_rate),
+                        "--run-time", f"{seconds}s", "--stop-timeout", "10", "--host",
+                        cluster.front, "--csv", str(stats), "--only-summary", "--loglevel",
+                        "WARNING"], env=env, check=False, stdout=log, stderr=log)
+    with open(f"{stats}_failures.csv", newline="") as handle:
+        for failure in csv.DictReader(handle):
+            print(f"failed {failure['Occurrences']:>5}x {failure['Method']} {failure['Name']}: "
+                  f"{failure['Error']}")
+    with open(f"{stats}_stats.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def report(rows: list[dict], users: int, seconds: int, workers: int, threads: int) -> None:
+    print(f"{users} Locust learners for {seconds} s through nginx -> 2 nodes (gunicorn "
+          f"{workers} workers x {threads} threads each), PostgreSQL + Redis, "
+          f"{os.cpu_count()} cores shared with Locust, nginx and PostgreSQL")
+    print(f"{'page':16} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'p99 ms':>7} {'errors':>7}")
+    for row in rows:
+        name = "all pages" if row["Name"] == "Aggregated" else row["Name"]
+        print(f"{name:16} {int(row['Request Count']):9d} {float(row['Requests/s']):7.1f} "
+              f"{row['50%']:>7} {row['95%']:>7} {row['99%']:>7} "
+              f"{int(row['Failure Count']):7d}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=90)
+    # Signing in checks a scrypt hash (about 0.1 s of CPU): 200 learners arrive over 40 s.
+    parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL",
+                                                                 DEFAULT_DATABASE))
+    parser.add_argument("--redis", default=DEFAULT_REDIS)
+    args = parser.parse_args()
+    started = time.monotonic()
+    with Cluster(args.database_url, args.redis, workers=args.workers,
+                 threads=args.threads) as cluster:
+        rows = run_locust(cluster, args.users, args.seconds, args.spawn_rate)
+    report(rows, args.users, args.seconds, args.workers, args.threads)
+    errors = sum(int(row["Failure Count"]) for row in rows if row["Name"] == "Aggregated")
+    print(f"errors: {errors}; finished in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
