@@ -53,7 +53,8 @@ class Learner(HttpUser):
             found = _CSRF.search(response.text)
             if found:
                 self.token = found.group(1)
-            return response.text
+        self.wait()  # the learner reads the page before the next click
+        return response.text
 
     def post(self, path: str, name: str, data: dict | None = None) -> str:
         """POST a form; returns where it redirected to ('' when it did not)."""

@@ -1,7 +1,7 @@
 """nodes: the current signing key lives in the database, shared by every node
 
 Revision ID: 1a0000000010
-Revises: 1a000000000f
+Revises: 1a000000000e
 Create Date: 2026-12-07 10:20:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '1a0000000010'
-down_revision = '1a000000000f'
+down_revision = '1a000000000e'
 branch_labels = None
 depends_on = None
 
