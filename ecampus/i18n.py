@@ -11,7 +11,7 @@ from babel import Locale
 from babel.lists import format_list
 from babel.numbers import format_percent
 from babel.units import format_unit
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
@@ -71,10 +71,29 @@ def count(value: int) -> str:
     return format_decimal(value, format="#,##0")
 
 
+def translations():
+    """This request's translations, as `flask_babel.get_translations()`, looked up once.
+
+    Flask-Babel finds them afresh on every call, through about ten context lookups, and a
+    page asks for dozens of strings. They are kept where Flask-Babel keeps the request's
+    locale, under the name its `refresh()` clears, so a change of locale is still seen.
+    """
+    if not has_app_context():
+        return flask_babel.get_translations()
+    namespace = g.get("_flask_babel")
+    found = getattr(namespace, "babel_translations", None)
+    if found is None:
+        found = flask_babel.get_translations()
+        namespace = g.get("_flask_babel")
+        if namespace is not None:
+            namespace.babel_translations = found
+    return found
+
+
 def ngettext(singular: str, plural: str, n: int, /, **variables) -> str:
     """Flask-Babel's ngettext, with `%(num)s` written as the reader writes numbers."""
     variables.setdefault("num", count(n))
-    return flask_babel.get_translations().ungettext(singular, plural, n) % variables
+    return translations().ungettext(singular, plural, n) % variables
 
 
 @pass_context
@@ -83,7 +102,7 @@ def _template_ngettext(context, singular: str, plural: str, n: int, /,
     """Templates' ngettext: as Jinja's own (escaping, `num` by default), the number
     formatted for the reader."""
     variables.setdefault("num", count(n))
-    text = flask_babel.get_translations().ungettext(singular, plural, n)
+    text = translations().ungettext(singular, plural, n)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704 (a catalog string, as Jinja's own ngettext)
     return text % variables
@@ -120,6 +139,16 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["count"] = count
     app.jinja_env.filters["duration"] = duration
+    # Templates' gettext as Flask-Babel installs it, less the lookups `translations` saves;
+    # Jinja's i18n extension still escapes and formats (newstyle).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: translations().ugettext(string),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, string: translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+            context, singular, plural, n),
+    )
     app.jinja_env.globals["ngettext"] = _template_ngettext
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["today"] = lambda: utcnow().date()

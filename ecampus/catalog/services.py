@@ -270,27 +270,49 @@ def reading_language(course: Course, requested: str | None, preferred: str | Non
 def module_entries(course: CourseSnapshot | Course, language: str) -> list[ModuleEntry]:
     """The live modules of a course, each titled in `language` or the base language."""
     key = (course.id, course.version, course.content_hash, course.retired_at, language)
-    return _module_lists.get(key, lambda: _load_module_entries(course, language))
+    return _module_lists.get(key, lambda: _load_module_entries_of(course, language))
 
 
-def _load_module_entries(course, language: str) -> list[ModuleEntry]:
+def module_lists(courses: list[CourseSnapshot], language: str) -> list[list[ModuleEntry]]:
+    """`module_entries` of each course, those not yet built loaded together (one query)."""
+    missing = {}
+    for course in courses:
+        key = (course.id, course.version, course.content_hash, course.retired_at, language)
+        if not _module_lists.has(key):
+            missing[course.id] = key
+    if missing:
+        loaded = _load_module_entries(list(missing), language)
+        for course_id, key in missing.items():
+            _module_lists.get(key, lambda course_id=course_id: loaded.get(course_id, []))
+    return [module_entries(course, language) for course in courses]
+
+
+def _load_module_entries_of(course, language: str) -> list[ModuleEntry]:
+    return _load_module_entries([course.id], language).get(course.id, [])
+
+
+def _load_module_entries(course_ids: list[int], language: str) -> dict[int, list[ModuleEntry]]:
+    """The live modules of each course, in order, titled in `language` or the course's base
+    language."""
     wanted = aliased(ModuleText)
     base = aliased(ModuleText)
     rows = db.session.execute(
         select(Module, wanted.title, base.title)
+        .join(Course, Course.id == Module.course_id)
         .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
         .join(base, and_(base.version_id == ModuleVersion.id,
-                         base.language == course.base_language))
+                         base.language == Course.base_language))
         .outerjoin(wanted, and_(wanted.version_id == ModuleVersion.id,
                                 wanted.language == language))
-        .where(Module.course_id == course.id, Module.retired_at.is_(None))
-        .order_by(Module.position)
+        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
+        .order_by(Module.course_id, Module.position)
     ).all()
-    return [
-        ModuleEntry(m.id, m.slug, m.position, m.kind, m.required, m.duration_minutes,
-                    wanted_title or base_title, m.current_version_id, wanted_title is not None)
-        for m, wanted_title, base_title in rows
-    ]
+    entries: dict[int, list[ModuleEntry]] = {}
+    for m, wanted_title, base_title in rows:
+        entries.setdefault(m.course_id, []).append(ModuleEntry(
+            m.id, m.slug, m.position, m.kind, m.required, m.duration_minutes,
+            wanted_title or base_title, m.current_version_id, wanted_title is not None))
+    return entries
 
 
 def module_text(version_id: int, language: str, base_language: str) -> TextOfModule:

@@ -12,6 +12,7 @@ title, language and author, so it can be archived and read aloud.
 
 from __future__ import annotations
 
+import copy
 import io
 import unicodedata
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import DocumentCompliance, MethodReturnValue
+from fpdf.enums import DocumentCompliance, MethodReturnValue, TextEmphasis
+from fpdf.fonts import SubsetMap, TTFFont
 
 from ..catalogs import catalog
 from .images import SVG, CertificateLook, LookImage
@@ -148,16 +150,16 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     pdf.set_xmp_metadata(_xmp_metadata(title=f"{title}: {learner}", author=issuer,
                                        subject=course, keywords=doc.code,
                                        language=language, created=created))
-    pdf.add_font("Sans", "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font("Sans", "B", FONTS / "DejaVuSans-Bold.ttf")
-    pdf.add_font("Serif", "B", FONTS / "DejaVuSerif-Bold.ttf")
+    _add_font(pdf, "Sans", "", "DejaVuSans.ttf")
+    _add_font(pdf, "Sans", "B", "DejaVuSans-Bold.ttf")
+    _add_font(pdf, "Serif", "B", "DejaVuSerif-Bold.ttf")
     # Only the fallback fonts this certificate's own words need are read: parsing them all
     # would triple the render time of every Latin-only certificate.
     look = doc.look
     fallbacks = _fallback_fonts_for(learner + course + issuer + title + look.signatory_name
                                     + look.signatory_title)
     for family, style, filename in fallbacks:
-        pdf.add_font(family, style, FONTS / filename)
+        _add_font(pdf, family, style, filename)
     if fallbacks:
         pdf.set_fallback_fonts([family for family, _style, _file in fallbacks],
                                exact_match=False)
@@ -205,6 +207,35 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
         _draw_signatory(pdf, look)
     _draw_qr(pdf, labels["verify"], doc.verify_url, narrow=look.has_signatory)
     return bytes(pdf.output())
+
+
+@cache
+def _font_metrics(filename: str) -> TTFFont:
+    """A bundled font as fpdf2 reads it (character map, widths, descriptor), once per
+    process: reading it took a third of every render."""
+    return TTFFont(FPDF(), FONTS / filename, "metrics", "")
+
+
+def _add_font(pdf: FPDF, family: str, style: str, filename: str) -> None:
+    """`pdf.add_font(family, style, FONTS / filename)`, from the font's metrics read once.
+
+    What fpdf2 reads from the file and never changes is shared (character map, widths, glyph
+    ids); what a document changes is its own: a fresh handle on the file (the subsetter cuts
+    it down in place), the glyphs used, the font's number in the document and its PDF
+    descriptor. The same document renders to the same bytes as with `add_font`
+    (tests/certificates/test_pdf.py checks it, for every script).
+    """
+    font = copy.copy(_font_metrics(filename))
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = f"{family.lower()}{style}"
+    font.emphasis = TextEmphasis.coerce(style)
+    font.ttfont = TTFont(FONTS / filename, recalcTimestamp=False, lazy=True)
+    font.desc = copy.copy(font.desc)
+    font._hbfont = None
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
 
 
 def _nfc(text: str) -> str:

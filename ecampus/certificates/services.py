@@ -28,7 +28,7 @@ from datetime import UTC, date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import events
@@ -511,15 +511,15 @@ def _original_of(document: dict) -> dict | None:
 
 
 def dashboard_panel(user_id: int, entries) -> dict:
-    """Certificate links for the learner's completed courses, in one query."""
+    """Certificate links for the learner's completed courses, in one query (none when no
+    course is completed: a certificate is only issued at completion, which stays)."""
     from ..catalog.panels import Panel
 
-    course_ids = [e.course.id for e in entries]
+    course_ids = [e.course.id for e in entries if e.progress.complete]
     if not course_ids:
         return {}
-    rows = db.session.scalars(select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.course_id.in_(course_ids),
-        Certificate.replaced_by_id.is_(None)))
+    rows = db.session.execute(_DASHBOARD_CERTIFICATES, {"user_id": user_id,
+                                                        "course_ids": course_ids})
     panels = {c.course_id: Panel("certificates/_dashboard.html", {"certificate": c})
               for c in rows}
     for entry in entries:  # completed, certificate still being issued by its job
@@ -529,12 +529,13 @@ def dashboard_panel(user_id: int, entries) -> dict:
     return panels
 
 
-def codes_query(course_ids, user_ids):
-    """`codes_for` as a subquery (user_id, course_id, code), for a report to join in SQL."""
-    return (select(Certificate.user_id, Certificate.course_id, Certificate.code)
-            .where(Certificate.course_id.in_(course_ids), Certificate.user_id.in_(user_ids),
-                   Certificate.replaced_by_id.is_(None))
-            .subquery("certificate_codes"))
+#: What the dashboard shows of a certificate, as plain rows; built once.
+_DASHBOARD_CERTIFICATES = (
+    select(Certificate.course_id, Certificate.code, Certificate.status, Certificate.language,
+           Certificate.course_title)
+    .where(Certificate.user_id == bindparam("user_id"),
+           Certificate.course_id.in_(bindparam("course_ids", expanding=True)),
+           Certificate.replaced_by_id.is_(None)))
 
 
 def codes_for(course_ids: list[int], user_ids) -> dict[tuple[int, int], str]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..catalog.models import Course
 from ..certificates import services as certificates
+from ..certificates.models import Certificate
 from ..extensions import db
 from ..learning import services as learning
 from ..learning.models import Enrolment
@@ -249,33 +250,31 @@ def _day(value) -> date:
 
 def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
              ) -> tuple[dict[int, Figures], dict[date, int], date | None]:
-    """Every figure and the chart's counts, in one GROUP BY (course, completion day) over
-    the cohort's enrolments, with each learner's quiz result joined from one aggregate.
-    The figures are by course id, and for all courses together under ALL (the mean score
-    over every scored line, not a mean of the courses' means).
+    """Every figure and the chart's counts. The figures are by course id, and for all
+    courses together under ALL (the mean score over every scored line, not a mean of the
+    courses' means).
+
+    Two statements: one GROUP BY (course, completion day) over the cohort's enrolments,
+    reading the count of completed modules each keeps, and one over the learners' quiz
+    results (a score, and "started" for a line whose only work is a quiz). Neither joins the
+    learners' accounts: the members the cohort still waits for are few and left out by id.
 
     The lines without an enrolment row (a learner added before the course was assigned and
     never enrolled) are the learners the GROUP BY did not count: not enrolled, not started,
     and overdue when the cohort's due date has passed.
     """
-    results = quizzes.course_results_query(lines.course_ids, lines.member_ids)
     e = Enrolment
+    waiting = invitations.waiting_ids(lines.cohort_id)
+    in_cohort = (select(CohortMember.user_id)
+                 .where(CohortMember.cohort_id == lines.cohort_id,
+                        CohortMember.user_id.not_in(waiting)))
     day = type_coerce(func.date(e.completed_at), Date)
     overdue = and_(e.completed_at.is_(None), e.due_on.is_not(None), e.due_on < today)
     statement = (
         select(e.course_id, day, func.count(), func.count(case((e.active.is_(True), 1))),
-               func.count(case((or_(lines.worked, results.c.user_id.is_not(None)), 1))),
-               func.count(e.completed_at), func.count(case((overdue, 1))),
-               func.sum(results.c.score), func.count(results.c.score),
-               func.min(e.enrolled_at))
-        .join(CohortCourse, and_(CohortCourse.course_id == e.course_id,
-                                 CohortCourse.cohort_id == lines.cohort_id))
-        .join(CohortMember, and_(CohortMember.user_id == e.user_id,
-                                 CohortMember.cohort_id == lines.cohort_id))
-        .join(User, User.id == e.user_id)
-        .outerjoin(results, and_(results.c.user_id == e.user_id,
-                                 results.c.course_id == e.course_id))
-        .where(invitations.is_learner())
+               func.count(case((lines.worked, 1))), func.count(e.completed_at),
+               func.count(case((overdue, 1))), func.min(e.enrolled_at))
+        .where(e.course_id.in_(lines.course_ids), e.user_id.in_(in_cohort))
         .group_by(e.course_id, day))
     sums: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0, 0])
     completions: dict[date, int] = defaultdict(int)
@@ -289,6 +288,17 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
         if first is not None:
             first = _day(first)
             first_start = first if first_start is None else min(first_start, first)
+    # Quiz results count on lines that have an enrolment row, as the table shows them.
+    results = quizzes.course_results_query(lines.course_ids, in_cohort)
+    scored = (select(results.c.course_id, func.sum(results.c.score), func.count(results.c.score),
+                     func.count(case((~lines.worked, 1))))
+              .join(e, and_(e.user_id == results.c.user_id, e.course_id == results.c.course_id))
+              .group_by(results.c.course_id))
+    for course_id, score_sum, score_count, only_quiz in db.session.execute(scored):
+        totals = sums[course_id]
+        totals[2] += only_quiz or 0
+        totals[5] += score_sum or 0
+        totals[6] += score_count or 0
     for course_id, _slug, _title, due_on in courses.rows:
         totals = sums[course_id]
         missing = learners - totals[0]
@@ -309,8 +319,10 @@ def _make_figures(lines: int, enrolled: int, started: int, completed: int, overd
 
 
 def _learner_count(cohort_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        invitations.learner_ids(cohort_id).subquery()))
+    """The cohort's members less those it still waits for (without joining their accounts)."""
+    return db.session.scalar(select(func.count()).select_from(CohortMember).where(
+        CohortMember.cohort_id == cohort_id,
+        CohortMember.user_id.not_in(invitations.waiting_ids(cohort_id))))
 
 
 def _page(lines: _Lines, courses: _Courses, options: Options) -> list[Line]:
@@ -378,9 +390,18 @@ def export_csv(cohort_id: int, options: Options, *, language: str, today: date
     courses = _courses(cohort_id, language)
     lines = _Lines(cohort_id, today)
     e = Enrolment
-    statement = lines.select_from(
-        User.id, User.email, User.full_name, User.language, CohortMember.external_id,
-        CohortCourse.course_id, lines.percent, e.completed_at, lines.due_on, lines.overdue)
+    results = quizzes.course_results_query(lines.course_ids, lines.member_ids)
+    statement = (lines.select_from(
+        User.email, User.full_name, User.language, CohortMember.external_id,
+        CohortCourse.course_id, lines.percent, results.c.score, results.c.passed,
+        e.completed_at, Certificate.code, lines.due_on, lines.overdue)
+        .outerjoin(results, and_(results.c.user_id == CohortMember.user_id,
+                                 results.c.course_id == CohortCourse.course_id))
+        # The current certificate of the line, by its (user, course) index: a subquery
+        # restricted to the cohort would be evaluated again for every line on SQLite.
+        .outerjoin(Certificate, and_(Certificate.user_id == CohortMember.user_id,
+                                     Certificate.course_id == CohortCourse.course_id,
+                                     Certificate.replaced_by_id.is_(None))))
     statement = lines.order_by(lines.where(statement, options), options, courses)
     return _write_csv(db.engine, statement, courses)
 
@@ -390,6 +411,8 @@ def _yes_no(value) -> str:
 
 
 def _write_csv(engine, statement, courses: _Courses) -> Iterator[str]:
+    """The CSV of a statement's lines, EXPORT_BATCH at a time, each line's quiz result and
+    certificate code joined in by the statement itself (one query, whatever the size)."""
     slugs = {row[0]: row[1] for row in courses.rows}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -399,24 +422,15 @@ def _write_csv(engine, statement, courses: _Courses) -> Iterator[str]:
         rows = connection.execution_options(stream_results=True,
                                             max_row_buffer=EXPORT_BATCH).execute(statement)
         for batch in rows.partitions(EXPORT_BATCH):
-            # Each batch's quiz results and certificate codes, for its learners only.
-            user_ids = sorted({row[0] for row in batch})
-            found = quizzes.course_results_query(courses.ids, user_ids)
-            results = {(r.user_id, r.course_id): (r.score, r.passed)
-                       for r in connection.execute(select(*found.c))}
-            codes = certificates.codes_query(courses.ids, user_ids)
-            code_of = {(r.user_id, r.course_id): r.code
-                       for r in connection.execute(select(*codes.c))}
-            for (user_id, email, full_name, user_language, external_id, course_id, percent,
-                 completed_at, due_on, overdue) in batch:
-                score, passed = results.get((user_id, course_id), (None, None))
-                writer.writerow([neutralise(str(value)) for value in (
-                    email, full_name, user_language, external_id or "",
-                    slugs.get(course_id, ""), percent,
-                    "" if score is None else f"{round(score, 1):g}", _yes_no(passed),
-                    _day(completed_at).isoformat() if completed_at else "",
-                    code_of.get((user_id, course_id), ""),
-                    _day(due_on).isoformat() if due_on else "", _yes_no(overdue))])
+            writer.writerows([
+                neutralise(email), neutralise(full_name), neutralise(user_language),
+                neutralise(external_id or ""), neutralise(slugs.get(course_id, "")),
+                str(percent), "" if score is None else f"{round(score, 1):g}",
+                _yes_no(passed), _day(completed_at).isoformat() if completed_at else "",
+                neutralise(code or ""), _day(due_on).isoformat() if due_on else "",
+                _yes_no(overdue)]
+                for (email, full_name, user_language, external_id, course_id, percent, score,
+                     passed, completed_at, code, due_on, overdue) in batch)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -2,7 +2,7 @@
 
 A course or lesson page needs the reader's enrolment in the course and the modules they
 completed: one query asks for both. The dashboard needs every enrolment with its progress:
-two queries, the courses themselves coming from the catalog's snapshots. Rows are plain
+two queries, the courses and their module lists coming from the catalog's caches. Rows are plain
 (no ORM objects to build), since these pages are the ones served most.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from ..catalog.models import Course, Module
-from ..catalog.services import course_snapshots
+from ..catalog.services import course_snapshots, module_lists
 from ..extensions import db
 from .models import Enrolment, ModuleCompletion
 from .services import DashboardEntry, Progress, continue_slug
@@ -82,54 +82,55 @@ def _dashboard_queries():
     modules, completions = Module.__table__, ModuleCompletion.__table__
     user_id = bindparam("user_id")
     followed = (select(enrolments.c.active, enrolments.c.completed_at, enrolments.c.due_on,
-                       enrolments.c.last_module_id, enrolments.c.course_id, courses.c.version,
-                       courses.c.content_hash, courses.c.retired_at)
+                       enrolments.c.last_module_id, enrolments.c.course_id,
+                       enrolments.c.modules_done, courses.c.version, courses.c.content_hash,
+                       courses.c.retired_at)
                 .join(courses, courses.c.id == enrolments.c.course_id)
                 .where(enrolments.c.user_id == user_id, enrolments.c.active.is_(True))
                 .order_by(enrolments.c.enrolled_at.desc(), enrolments.c.id.desc()))
-    live_modules = (select(modules.c.id, modules.c.course_id, modules.c.slug,
-                           modules.c.required, completions.c.id.is_not(None).label("done"))
-                    .join(enrolments, and_(enrolments.c.course_id == modules.c.course_id,
-                                           enrolments.c.user_id == user_id,
-                                           enrolments.c.active.is_(True)))
-                    .outerjoin(completions, and_(completions.c.module_id == modules.c.id,
-                                                 completions.c.user_id == user_id))
-                    .where(modules.c.retired_at.is_(None))
-                    .order_by(modules.c.course_id, modules.c.position))
-    return followed, live_modules
+    done = (select(completions.c.module_id)
+            .join(modules, modules.c.id == completions.c.module_id)
+            .where(completions.c.user_id == user_id,
+                   modules.c.course_id.in_(bindparam("course_ids", expanding=True))))
+    return followed, done
 
 
-_FOLLOWED, _LIVE_MODULES = _dashboard_queries()
+_FOLLOWED, _DONE = _dashboard_queries()
 
 
 def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]:
     """The learner's active courses (in progress, completed), in two queries (two more
     when a course was published since this worker last drew it).
 
-    Progress counts the live required modules done, as `services.course_progress` does.
+    The module lists come from the catalog's cache of each course version; only the modules
+    the learner completed in unfinished courses are read, to count progress and find where
+    to continue. A completed course shows its date, and its count is the enrolment's own
+    `modules_done`. Progress counts the live required modules done, as
+    `services.course_progress` does.
     """
     followed = db.session.execute(_FOLLOWED, {"user_id": user_id}).all()
     if not followed:
         return [], []
-    modules_by_course: dict[int, list] = {}
-    done_ids: set[int] = set()
-    for row in db.session.execute(_LIVE_MODULES, {"user_id": user_id}):
-        modules_by_course.setdefault(row.course_id, []).append(row)
-        if row.done:
-            done_ids.add(row.id)
     courses = course_snapshots([(row.course_id, row.version, row.content_hash, row.retired_at)
                                 for row in followed])
+    unfinished = [row.course_id for row in followed if row.completed_at is None]
+    done_ids = set(db.session.scalars(_DONE, {"user_id": user_id, "course_ids": unfinished})
+                   ) if unfinished else set()
     in_progress, completed = [], []
-    for row, course in zip(followed, courses, strict=True):
-        modules = modules_by_course.get(row.course_id, [])
+    # Listed in English where a course has it (module ids, slugs and order are the same in
+    # every language), so that most courses share one list however each learner reads.
+    listed = module_lists(courses, "en")
+    for row, course, modules in zip(followed, courses, listed, strict=True):
         required = [m for m in modules if m.required]
         enrolment = EnrolmentState(bool(row.active), row.completed_at, row.due_on,
                                    row.last_module_id, row.course_id)
-        entry = DashboardEntry(
-            enrolment, course,
-            Progress(sum(m.id in done_ids for m in required), len(required),
-                     row.completed_at),
-            continue_slug(modules, done_ids, row.last_module_id),
-        )
-        (completed if row.completed_at else in_progress).append(entry)
+        if row.completed_at is None:
+            progress = Progress(sum(m.id in done_ids for m in required), len(required))
+            entry = DashboardEntry(enrolment, course, progress,
+                                   continue_slug(modules, done_ids, row.last_module_id))
+            in_progress.append(entry)
+        else:
+            progress = Progress(min(row.modules_done, len(required)), len(required),
+                                row.completed_at)
+            completed.append(DashboardEntry(enrolment, course, progress, None))
     return in_progress, completed

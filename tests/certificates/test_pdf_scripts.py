@@ -7,10 +7,12 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 
+from ecampus.certificates import pdf as pdf_module
 from ecampus.certificates.pdf import render_certificate_pdf
 
 from .test_pdf import A4_LANDSCAPE, DOCUMENT, pdftotext
@@ -140,3 +142,42 @@ def test_certificate_stays_small(script):
     data = render_certificate_pdf(replace(DOCUMENT, learner_name=name, course_title=course,
                                           issuer_name=issuer))
     assert len(data) < 80_000
+
+
+def _as_fpdf_adds_them(pdf, family, style, filename):
+    pdf.add_font(family, style, pdf_module.FONTS / filename)
+
+
+@pytest.mark.parametrize("script", sorted(SAMPLES))
+def test_fonts_read_once_render_the_same_bytes_as_fpdf2_reading_them(script, monkeypatch):
+    """The metrics of each bundled font are read once per process and shared; a document
+    then renders to exactly the bytes fpdf2's own add_font gives."""
+    name, course, issuer = SAMPLES[script]
+    document = replace(DOCUMENT, learner_name=name, course_title=course, issuer_name=issuer)
+    shared = render_certificate_pdf(document)
+    monkeypatch.setattr(pdf_module, "_add_font", _as_fpdf_adds_them)
+    assert render_certificate_pdf(document) == shared
+
+
+def test_documents_drawn_at_once_in_threads_keep_their_own_fonts():
+    """Gunicorn threads render side by side: no document sees another's glyphs or font
+    numbers through the shared metrics."""
+    documents = [replace(DOCUMENT, learner_name=name, course_title=course, issuer_name=issuer)
+                 for name, course, issuer in SAMPLES.values()] * 3
+    expected = [render_certificate_pdf(document) for document in documents]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(render_certificate_pdf, documents)) == expected
+
+
+def test_a_render_leaves_the_shared_font_metrics_as_read():
+    """What is shared between documents is never written by one: the descriptor fpdf2
+    numbers and names per document is each document's copy."""
+    shared = pdf_module._font_metrics("DejaVuSans-Bold.ttf")
+
+    def state():
+        return (dict(vars(shared.desc)), shared.i, shared.fontkey,
+                len(shared.subset._char_id_per_glyph), list(shared.missing_glyphs))
+
+    before = state()
+    render_certificate_pdf(DOCUMENT)
+    assert state() == before
