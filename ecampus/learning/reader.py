@@ -98,8 +98,9 @@ def _dashboard_queries():
 _FOLLOWED, _DONE = _dashboard_queries()
 
 
-def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]:
-    """The learner's active courses (in progress, completed), in two queries (two more
+def dashboard(user_id: int, language: str
+              ) -> tuple[list[DashboardEntry], list[DashboardEntry]]:
+    """The learner's active courses (in progress, completed), in two queries (three more
     when a course was published since this worker last drew it).
 
     The module lists come from the catalog's cache of each course version; only the modules
@@ -117,9 +118,9 @@ def dashboard(user_id: int) -> tuple[list[DashboardEntry], list[DashboardEntry]]
     done_ids = set(db.session.scalars(_DONE, {"user_id": user_id, "course_ids": unfinished})
                    ) if unfinished else set()
     in_progress, completed = [], []
-    # Listed in English where a course has it (module ids, slugs and order are the same in
-    # every language), so that most courses share one list however each learner reads.
-    listed = module_lists(courses, "en")
+    # In the reader's language: the lists their lesson pages use (ids, slugs and order are
+    # the same in every language).
+    listed = module_lists(courses, language)
     for row, course, modules in zip(followed, courses, listed, strict=True):
         required = [m for m in modules if m.required]
         enrolment = EnrolmentState(bool(row.active), row.completed_at, row.due_on,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,7 +31,7 @@ def _live_course(slug: str):
 @bp.route("/")
 @login_required
 def dashboard():
-    in_progress, completed = reader.dashboard(current_user.id)
+    in_progress, completed = reader.dashboard(current_user.id, str(get_locale()))
     extras: dict[int, list[Panel]] = {}
     for function in current_app.extensions["ecampus.features"].dashboard_panels:
         for course_id, panel in function(current_user.id, in_progress + completed).items():
