@@ -182,7 +182,6 @@ class _Lines:
         self.cohort_id = cohort_id
         course_ids = select(CohortCourse.course_id).where(CohortCourse.cohort_id == cohort_id)
         self.totals = learning.required_totals(course_ids)
-        self.learner_ids = invitations.learner_ids(cohort_id)
         #: Every member, invited or not: cheaper to filter by where the lines (of learners
         #: only) are joined anyway.
         self.member_ids = select(CohortMember.user_id).where(
