@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
+    from .signing import init_signing
+
+    init_signing(app)  # after Flask-WTF: its csrf_token() global is replaced
     login_manager.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
     limiter.init_app(app)

@@ -56,5 +56,8 @@ def init_compression(app: Flask) -> None:
                 and not response.is_streamed and response.mimetype in types):
             if response.get_etag() == (None, None):
                 response.add_etag(weak=True)
-            response.make_conditional(request)
+            environ = request.environ
+            if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+                    or "HTTP_RANGE" in environ):
+                response.make_conditional(request)  # otherwise there is nothing to answer
         return response

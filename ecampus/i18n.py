@@ -55,8 +55,14 @@ def percent(value: float | None, digits: int = 1) -> str:
     """A percentage given out of 100, as the reader writes it: '100 %', '87,5 %', '87.5%'."""
     if value is None:
         return "—"
+    return _percent(value, digits, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _percent(value: float, digits: int, locale: Locale) -> str:
+    """`percent`, remembered: pages show the same few progress figures again and again."""
     rounded = round(Decimal(str(value)), digits).normalize()
-    return format_percent(rounded / 100, locale=get_locale(), decimal_quantization=False)
+    return format_percent(rounded / 100, locale=locale, decimal_quantization=False)
 
 
 def number(value: float | None, digits: int = 1) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from .signing import csrf_token
 
 HEADER_TEMPLATE = "_header.html"
 #: Characters that no rendered text contains (NUL is refused in every request).
@@ -34,7 +35,7 @@ def site_header() -> Markup:
                                                 next_slot=NEXT_SLOT))
     here = request.full_path if request.query_string else request.path
     # The template escaped everything around the slots; the slots are escaped here.
-    return Markup(html.replace(CSRF_SLOT, str(escape(generate_csrf())))  # noqa: S704
+    return Markup(html.replace(CSRF_SLOT, str(escape(csrf_token())))  # noqa: S704
                   .replace(NEXT_SLOT, str(escape(here))))
 
 
