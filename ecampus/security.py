@@ -79,6 +79,14 @@ def public_cache(max_age: int):
     return decorator
 
 
+def _tokens(value: str | None) -> set[str]:
+    """The names in a comma-separated header ("private, max-age=60" -> private, max-age),
+    lowercased: read as strings, cheaper than Werkzeug's parsed header objects."""
+    if not value:
+        return set()
+    return {part.split("=", 1)[0].strip().lower() for part in value.split(",")}
+
+
 def init_security(app: Flask) -> None:
     """Send the same protective headers with every response."""
     fixed = [
@@ -96,12 +104,16 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        if not response.cache_control.public:
+        if "public" not in _tokens(headers.get("Cache-Control")):
             # Personal unless a view said otherwise (public_cache, static files, course media):
             # no proxy, shared computer's cache or back-button snapshot keeps it.
             headers["Cache-Control"] = "private, no-store"
             headers.pop("Expires", None)
-            response.vary.add("Cookie")
+            vary = headers.get("Vary")
+            if not vary:
+                headers["Vary"] = "Cookie"
+            elif "cookie" not in _tokens(vary):
+                headers["Vary"] = f"{vary}, Cookie"
         # A view may set its own (course files have a sandboxing policy): the rest are added
         # in one pass rather than one search of the headers each.
         present = {name.lower() for name, _value in headers}

@@ -89,3 +89,12 @@ def test_certificate_downloads_are_private(app, world):
         response = client.get(f"/certificates/{world.certificate_code}{suffix}")
         assert response.status_code == 200, suffix
         assert response.headers["Cache-Control"] == "private, no-store", suffix
+
+
+def test_cache_and_vary_headers_are_read_by_their_names():
+    from ecampus.security import _tokens
+
+    assert _tokens("Private, max-age=60, PUBLIC") == {"private", "max-age", "public"}
+    assert "public" not in _tokens('private, no-cache="public-thing"')
+    assert "cookie" in _tokens("Accept-Encoding,  COOKIE")
+    assert _tokens(None) == _tokens("") == set()

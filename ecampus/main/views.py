@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import (
     Blueprint,
     current_app,
+    has_request_context,
     json,
     redirect,
     render_template,
@@ -63,8 +64,18 @@ def _asset_digest(filename: str) -> str:
 
 @bp.app_template_global()
 def asset_url(filename: str) -> str:
-    """A static URL that changes with the file, so browsers may cache it for a year."""
-    return url_for("static", filename=filename, v=_asset_digest(filename))
+    """A static URL that changes with the file, so browsers may cache it for a year.
+
+    Built once per worker for each file and mount point: the files do not change while the
+    worker runs (their digests are kept too), and templates name a few."""
+    if not has_request_context():
+        return url_for("static", filename=filename, v=_asset_digest(filename))
+    built = current_app.extensions.setdefault("ecampus.asset_urls", {})
+    key = (request.script_root, filename)
+    found = built.get(key)
+    if found is None:
+        found = built[key] = url_for("static", filename=filename, v=_asset_digest(filename))
+    return found
 
 
 ERROR_TEXTS = {

@@ -3,6 +3,7 @@
 Expected outputs were checked against Digital Bazaar's jsonld.js + rdf-canonize 5.
 """
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,61 @@ def test_poison_graph_is_refused():
     ]
     with pytest.raises(CanonicalizationError, match="work limit"):
         canonicalize({"@context": VOCAB, "@graph": ring})
+
+
+CREDENTIAL = {"@context": CREDENTIALS_V2, "id": "urn:uuid:5b2c", "type": "VerifiableCredential",
+              "issuer": "https://issuer.example/", "validFrom": "2026-01-01T00:00:00Z",
+              "credentialSubject": {"id": "urn:uuid:77aa"}}
+
+
+def _counting_loader(monkeypatch) -> tuple[BundledContextLoader, list[str]]:
+    loader = BundledContextLoader(CONTEXTS_DIR)
+    served: list[str] = []
+    original = loader.document
+    monkeypatch.setattr(loader, "document", lambda url: served.append(url) or original(url))
+    return loader, served
+
+
+def test_contexts_are_parsed_once_per_loader_and_give_the_same_bytes(monkeypatch):
+    loader, served = _counting_loader(monkeypatch)
+    first = canonicalize(CREDENTIAL, loader=loader)
+    assert served == [CREDENTIALS_V2]
+    assert canonicalize(CREDENTIAL, loader=loader) == first
+    assert served == [CREDENTIALS_V2]  # kept with the loader, not fetched again
+    assert canonicalize(CREDENTIAL, loader=BundledContextLoader(CONTEXTS_DIR)) == first
+
+
+def test_a_context_one_loader_resolved_never_serves_another(tmp_path: Path):
+    url = "https://contexts.example/extra.jsonld"
+    (tmp_path / "extra.jsonld").write_text(
+        '{"@context": {"extra": "https://example.org/extra"}}', encoding="utf-8")
+    digest = hashlib.sha256((tmp_path / "extra.jsonld").read_bytes()).hexdigest()
+    (tmp_path / "manifest.json").write_text(
+        f'{{"{url}": {{"file": "extra.jsonld", "sha256": "{digest}"}}}}', encoding="utf-8")
+    document = {"@context": url, "@id": "https://example.org/c", "extra": "x"}
+    assert "<https://example.org/extra>" in canonicalize(
+        document, loader=default_loader().extended(tmp_path))
+    with pytest.raises(CanonicalizationError, match="is not bundled"):
+        canonicalize(document)
+
+
+def test_the_contexts_a_loader_keeps_are_bounded(monkeypatch):
+    from ecampus.certificates.vc import canon
+
+    monkeypatch.setattr(canon, "MAX_RESOLVED_CONTEXTS", 3)
+    loader = BundledContextLoader(CONTEXTS_DIR)
+    for n in range(12):  # each document brings an inline context of its own
+        canonicalize({"@context": {"@vocab": f"https://example.org/{n}/"},
+                      "@id": "https://example.org/c", "label": "x"}, loader=loader)
+    resolver, _lock = canon._resolvers[loader]
+    assert 0 < len(resolver.per_op_cache) <= 4
+
+
+def test_threads_sharing_a_loader_canonicalise_alike():
+    from concurrent.futures import ThreadPoolExecutor
+
+    loader = BundledContextLoader(CONTEXTS_DIR)
+    documents = [CREDENTIAL, _doc(label="x"), {**CREDENTIAL, "id": "urn:uuid:other"}] * 12
+    expected = [canonicalize(d, loader=BundledContextLoader(CONTEXTS_DIR)) for d in documents]
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(lambda d: canonicalize(d, loader=loader), documents)) == expected

@@ -25,6 +25,10 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from threading import Lock, RLock
 from typing import Any
 
 from pyld import ContextResolver, jsonld
@@ -59,18 +63,19 @@ def to_dataset(document: dict, *, loader: BundledContextLoader | None = None) ->
     """Expand in safe mode and convert to a pyld RDF dataset (graph name -> list of triples)."""
     loader = loader or default_loader()
     dropped: list[str | None] = []
-    try:
-        expanded = jsonld.expand(document, _options(loader), on_property_dropped=dropped.append)
-    except jsonld.JsonLdError as error:
-        raise CanonicalizationError(_describe(error)) from error
-    problems = [f"property {name!r} is not defined by any @context" for name in dropped]
-    _check_expanded(expanded, problems)
-    if problems:
-        raise CanonicalizationError("; ".join(dict.fromkeys(problems)))
-    try:
-        return jsonld.to_rdf(expanded, {**_options(loader), "rdfDirection": "i18n-datatype"})
-    except jsonld.JsonLdError as error:
-        raise CanonicalizationError(_describe(error)) from error
+    with _resolving(loader) as options:
+        try:
+            expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
+        except jsonld.JsonLdError as error:
+            raise CanonicalizationError(_describe(error)) from error
+        problems = [f"property {name!r} is not defined by any @context" for name in dropped]
+        _check_expanded(expanded, problems)
+        if problems:
+            raise CanonicalizationError("; ".join(dict.fromkeys(problems)))
+        try:
+            return jsonld.to_rdf(expanded, {**options, "rdfDirection": "i18n-datatype"})
+        except jsonld.JsonLdError as error:
+            raise CanonicalizationError(_describe(error)) from error
 
 
 def canonical_nquads(dataset: dict) -> str:
@@ -146,16 +151,35 @@ class _Rdfc10(URDNA2015):
         return super().hash_n_degree_quads(id_, issuer)
 
 
-def _options(loader: BundledContextLoader) -> dict:
-    # A resolver of our own, so that contexts another loader cached in pyld's process-wide
-    # cache can never stand in for the bundled ones. base=None keeps relative IRIs
-    # relative (so they are refused) where pyld would resolve them against its made-up
-    # http://example.org/base/.
-    return {
-        "documentLoader": loader,
-        "contextResolver": ContextResolver({}, loader),
-        "base": None,
-    }
+#: Contexts a loader's resolver keeps (the bundled ones, and inline contexts a document may
+#: carry); past this it forgets them all and resolves afresh, so memory stays bounded.
+MAX_RESOLVED_CONTEXTS = 64
+_resolvers: weakref.WeakKeyDictionary[BundledContextLoader, tuple[ContextResolver, Any]] = (
+    weakref.WeakKeyDictionary())
+_resolvers_lock = Lock()
+
+
+@contextmanager
+def _resolving(loader: BundledContextLoader) -> Iterator[dict]:
+    """pyld's options for one operation, with the loader's own context resolver.
+
+    A resolver of the loader's own, so that contexts another loader cached in pyld's
+    process-wide cache can never stand in for the bundled ones; kept with the loader, so
+    each context is parsed and processed once per process rather than for every document
+    (a third of the cost of signing). pyld's caches are not made for threads, and this work
+    holds the interpreter lock anyway, so one operation at a time uses a resolver.
+    base=None keeps relative IRIs relative (so they are refused) where pyld would resolve
+    them against its made-up http://example.org/base/.
+    """
+    with _resolvers_lock:
+        found = _resolvers.get(loader)
+        if found is None:
+            found = _resolvers[loader] = (ContextResolver({}, loader), RLock())
+    resolver, lock = found
+    with lock:
+        if len(resolver.per_op_cache) > MAX_RESOLVED_CONTEXTS:
+            resolver.per_op_cache.clear()
+        yield {"documentLoader": loader, "contextResolver": resolver, "base": None}
 
 
 def _check_expanded(node: Any, problems: list[str]) -> None:
