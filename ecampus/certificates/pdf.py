@@ -209,6 +209,10 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     return bytes(pdf.output())
 
 
+#: OpenType layout tables, which fpdf2 removes from every font it embeds.
+LAYOUT_TABLES = frozenset({"GDEF", "GPOS", "GSUB"})
+
+
 @cache
 def _font_metrics(filename: str) -> TTFFont:
     """A bundled font as fpdf2 reads it (character map, widths, descriptor), once per
@@ -230,6 +234,10 @@ def _add_font(pdf: FPDF, family: str, style: str, filename: str) -> None:
     font.fontkey = f"{family.lower()}{style}"
     font.emphasis = TextEmphasis.coerce(style)
     font.ttfont = TTFont(FONTS / filename, recalcTimestamp=False, lazy=True)
+    for tag in LAYOUT_TABLES & set(font.ttfont.keys()):
+        # fpdf2's subsetter drops them before anything reads them, but fontTools would
+        # still parse them first (a third of the subsetting); HarfBuzz reads its own copy.
+        del font.ttfont[tag]
     font.desc = copy.copy(font.desc)
     font._hbfont = None
     font.missing_glyphs = []
