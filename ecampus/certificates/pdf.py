@@ -235,8 +235,8 @@ def _add_font(pdf: FPDF, family: str, style: str, filename: str) -> None:
     font.emphasis = TextEmphasis.coerce(style)
     font.ttfont = TTFont(FONTS / filename, recalcTimestamp=False, lazy=True)
     for tag in LAYOUT_TABLES & set(font.ttfont.keys()):
-        # fpdf2's subsetter drops them before anything reads them, but fontTools would
-        # still parse them first (a third of the subsetting); HarfBuzz reads its own copy.
+        # fpdf2's subsetter drops them, but fontTools parsed them first on every render;
+        # HarfBuzz shapes from the font file itself, not from this handle.
         del font.ttfont[tag]
     font.desc = copy.copy(font.desc)
     font._hbfont = None

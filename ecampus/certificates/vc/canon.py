@@ -166,8 +166,8 @@ def _resolving(loader: BundledContextLoader) -> Iterator[dict]:
     A resolver of the loader's own, so that contexts another loader cached in pyld's
     process-wide cache can never stand in for the bundled ones; kept with the loader, so
     each context is parsed and processed once per process rather than for every document
-    (a third of the cost of signing). pyld's caches are not made for threads, and this work
-    holds the interpreter lock anyway, so one operation at a time uses a resolver.
+    (two thirds of what canonicalising took). pyld's caches are not made for threads, and
+    this work holds the interpreter lock anyway, so one operation at a time uses a resolver.
     base=None keeps relative IRIs relative (so they are refused) where pyld would resolve
     them against its made-up http://example.org/base/.
     """
