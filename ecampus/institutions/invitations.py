@@ -140,17 +140,17 @@ def is_learner():
 
 def waiting_ids(cohort_id: int):
     """A subquery of the members of a cohort that it is still waiting for (`is_learner` is
-    false for exactly these): usually few, so a report can leave them out without joining
-    every member's account."""
+    false for exactly these): usually few."""
     return (select(CohortInvitation.user_id)
             .join(User, User.id == CohortInvitation.user_id)
             .where(CohortInvitation.cohort_id == cohort_id, User.password_hash.is_(None)))
 
 
 def learner_ids(cohort_id: int):
-    """A subquery of the ids of a cohort's learners, as `is_learner` counts them."""
-    return (select(CohortMember.user_id).join(User, User.id == CohortMember.user_id)
-            .where(CohortMember.cohort_id == cohort_id, is_learner()))
+    """A subquery of the ids of a cohort's learners, as `is_learner` counts them: its members
+    less those it waits for, left out by id rather than by joining every member's account."""
+    return select(CohortMember.user_id).where(
+        CohortMember.cohort_id == cohort_id, CohortMember.user_id.not_in(waiting_ids(cohort_id)))
 
 
 def standings(cohort: Cohort, emails: Iterable[str]) -> dict[str, Standing]:

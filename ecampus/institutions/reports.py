@@ -263,10 +263,7 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
     and overdue when the cohort's due date has passed.
     """
     e = Enrolment
-    waiting = invitations.waiting_ids(lines.cohort_id)
-    in_cohort = (select(CohortMember.user_id)
-                 .where(CohortMember.cohort_id == lines.cohort_id,
-                        CohortMember.user_id.not_in(waiting)))
+    in_cohort = invitations.learner_ids(lines.cohort_id)
     day = type_coerce(func.date(e.completed_at), Date)
     overdue = and_(e.completed_at.is_(None), e.due_on.is_not(None), e.due_on < today)
     statement = (
@@ -319,9 +316,8 @@ def _make_figures(lines: int, enrolled: int, started: int, completed: int, overd
 
 def _learner_count(cohort_id: int) -> int:
     """The cohort's members less those it still waits for (without joining their accounts)."""
-    return db.session.scalar(select(func.count()).select_from(CohortMember).where(
-        CohortMember.cohort_id == cohort_id,
-        CohortMember.user_id.not_in(invitations.waiting_ids(cohort_id))))
+    return db.session.scalar(select(func.count())
+                             .select_from(invitations.learner_ids(cohort_id).subquery()))
 
 
 def _page(lines: _Lines, courses: _Courses, options: Options) -> list[Line]:
