@@ -11,14 +11,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
 from ..extensions import db
 from ..mail import queue_mail
 from ..timeutil import utcnow
 from ..urls import public_url
-from . import throttle
+from . import passwords, throttle
 from .models import (
     AccountToken,
     Role,
@@ -38,8 +37,6 @@ EMAIL = "email"
 PASSWORD_TOKENS = (RESET, INVITE)
 #: A session's last_seen_at is written at most this often, not on every request.
 SEEN_EVERY = timedelta(minutes=5)
-# A real hash to compare against when the address is unknown, so timing reveals nothing.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
 
 
 class AccountError(Exception):
@@ -66,11 +63,6 @@ class AccountDeactivated(AccountError):
     """The right password for an account an administrator deactivated (or merged)."""
 
 
-def _hash(password: str) -> str:
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    return generate_password_hash(password, method=method)
-
-
 def check_password_strength(password: str) -> None:
     """Length is what matters most for a password a person can remember."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
@@ -94,7 +86,7 @@ def create_user(
     user = User(
         email=normalise_email(email), full_name=normalise_name(full_name), language=language,
         role=role,
-        password_hash=_hash(password) if password is not None else None,
+        password_hash=passwords.hash_password(password) if password is not None else None,
     )
     db.session.add(user)
     try:
@@ -109,9 +101,9 @@ def authenticate(email: str, password: str) -> User | None:
     """The user whose address and password match, else None, in the same time either way."""
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
+        passwords.check(passwords.DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
+    if not passwords.check(user.password_hash, password or ""):
         return None
     if not user.active:
         # Said only to whoever knows the password, so it reveals nothing to a guesser.
@@ -123,6 +115,8 @@ def authenticate(email: str, password: str) -> User | None:
             "This account is deactivated. If you think this is a mistake, contact the "
             "administrators of %(site)s.", site=current_app.config["SITE_NAME"]))
     user.last_login_at = utcnow()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
     db.session.commit()
     return user
 
@@ -153,10 +147,10 @@ def update_profile(user: User, *, full_name: str, language: str) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password after proving the old one; every other session of the account ends."""
-    if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
+    if not passwords.check(user.password_hash, current or ""):
         raise WrongPassword(_("Your current password is not correct."))
     check_password_strength(new)
-    user.password_hash = _hash(new)
+    user.password_hash = passwords.hash_password(new)
     _end_sessions(user.id, keep=user.session_id)
     _spend_password_tokens(user.id)
     db.session.commit()
@@ -324,7 +318,7 @@ def set_password_with_token(token: str, purpose: str, new_password: str) -> User
         db.session.rollback()
         raise InvalidToken(_("This link has already been used. Ask for a new one."))
     user = row.user
-    user.password_hash = _hash(new_password)
+    user.password_hash = passwords.hash_password(new_password)
     _end_sessions(user.id)
     _spend_password_tokens(user.id)
     db.session.commit()
@@ -339,7 +333,7 @@ def request_signup(email: str, full_name: str, password: str, language: str) -> 
     """
     check_password_strength(password)
     email = normalise_email(email)
-    password_hash = _hash(password)
+    password_hash = passwords.hash_password(password)
     user = find_user_by_email(email)
     if user is not None:
         with force_locale(user.language):
@@ -425,7 +419,7 @@ def change_own_email(user: User, password: str, new_email: str) -> None:
     """A person moves their account to a new address, proving their password; the new
     address confirms by link. Whether another account uses that address is told only to
     its owner, by mail, so the page reveals nothing about other accounts."""
-    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+    if not passwords.check(user.password_hash, password or ""):
         raise WrongPassword(_("Your current password is not correct."))
     new_email = normalise_email(new_email)
     if new_email == user.email:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import Text, cast, delete, func, or_, select, update
-from werkzeug.security import check_password_hash
 
 from .. import audit
+from ..auth import passwords
 from ..auth.models import Role, SignupRequest, User, normalise_email
 from ..catalog.models import Course, PublishRecord
 from ..certificates.models import REVOKED, Certificate
@@ -68,8 +68,7 @@ def check_erasable(user: User | None) -> User:
 def erase_own_account(user_id: int, password: str) -> None:
     """A person erases their own account, after typing their password again."""
     user = _lock_account(user_id)
-    if user is None or not user.password_hash or not check_password_hash(
-            user.password_hash, password or ""):
+    if user is None or not passwords.check(user.password_hash, password or ""):
         db.session.rollback()
         raise WrongPassword(_("That is not your password."))
     _erase(user)

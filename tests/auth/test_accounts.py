@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ecampus.auth import services
+from ecampus.auth import passwords
 from ecampus.auth.models import AccountToken, User
 from ecampus.extensions import db
 from tests.auth.helpers import confirm_signup, reset_link, signup
@@ -45,13 +45,52 @@ def test_password_is_stored_as_salted_hash(app, client, outbox):
     assert first.password_hash != second.password_hash  # salted
 
 
-def test_default_password_hash_is_scrypt(monkeypatch):
+def test_default_password_hash_is_argon2id(monkeypatch):
     from ecampus import create_app
 
     monkeypatch.setenv("ECAMPUS_ENV", "development")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with app.app_context():
-        assert services._hash("a long enough password").startswith("scrypt:")
+        digest = passwords.hash_password("a long enough password")
+        assert digest.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert passwords.check(digest, "a long enough password")
+        assert not passwords.check(digest, "a long enough passwore")
+        assert not passwords.needs_rehash(digest)
+
+
+@pytest.mark.parametrize("stored", [None, "", "x", "$argon2id$v=19$not-a-hash",
+                                    "scrypt:1:1:1$salt$00", "pbkdf2:sha256:1000$s"])
+def test_a_missing_or_malformed_hash_matches_nothing(app, stored):
+    with app.app_context():
+        assert passwords.check(stored, "a long password!") is False
+
+
+@pytest.mark.parametrize("method", ["scrypt", "pbkdf2:sha256:600000", "argon2id-weaker"])
+def test_an_older_hash_signs_in_and_is_replaced_by_argon2id(app, client, method):
+    """Accounts hashed before (scrypt, PBKDF2, weaker Argon2 parameters) keep signing in, and
+    the password is hashed again with the current method at that sign-in, once."""
+    from argon2 import PasswordHasher
+    from werkzeug.security import generate_password_hash
+
+    email = f"old-{method.replace(':', '-')}@example.org"
+    old = (PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+           if method == "argon2id-weaker" else generate_password_hash(PASSWORD, method=method))
+    with app.app_context():
+        db.session.add(User(email=email, full_name="Old Hash", password_hash=old))
+        db.session.commit()
+    app.config["PASSWORD_HASH_METHOD"] = passwords.ARGON2ID
+    try:
+        wrong = client.submit("/account/login", {"email": email, "password": "x" * 12})
+        assert wrong.status_code == 200
+        assert _user(app, email).password_hash == old  # a wrong password changes nothing
+        client.sign_in(email)
+        upgraded = _user(app, email).password_hash
+        assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        client.submit("/account/logout")
+        app.test_client().sign_in(email)
+        assert _user(app, email).password_hash == upgraded  # not hashed again
+    finally:
+        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.org", "a b@example.org", ""])
