@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask
 from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 
 def configure_engine(app: Flask) -> None:
@@ -132,3 +137,23 @@ def hand_over_numbered_rows(owner, group, number, *, keep_id: int, merged_id: in
     db.session.execute(update(table).where(owner == merged_id).values({owner.key: keep_id})
                        .execution_options(synchronize_session=False))
     return renumbered
+
+
+_PER_TRANSACTION = "ecampus.per_transaction"
+
+
+def per_transaction(session: Session, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, once per database transaction of `session`: what several steps of one
+    change all need (the webhook endpoints every event of a quiz pass is told to) is read
+    once. Forgotten when the transaction ends, committed or rolled back, so the next one
+    reads what other nodes committed meanwhile."""
+    memo = session.info.setdefault(_PER_TRANSACTION, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_per_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PER_TRANSACTION, None)

@@ -72,7 +72,9 @@ def signing_key() -> Ed25519PrivateKey:
     first use. Its public half is recorded, in the caller's transaction (the caller
     commits), so every node can verify what it signed."""
     pem = _configured_pem()
-    key = vc.private_key_from_pem(pem) if pem else _stored_key()
+    if not pem:
+        return _stored_key()  # its row is the record of its public half
+    key = vc.private_key_from_pem(pem)
     _record_public_key(key)
     return key
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from .. import audit
 from ..auth.models import Role, User
 from ..catalog.models import Course, Module
-from ..database import insert_ignoring_duplicates
+from ..database import insert_ignoring_duplicates, per_transaction
 from ..events import EVENT_TYPES, Event
 from ..extensions import db
 from ..institutions.models import (
@@ -270,10 +270,8 @@ def handle_events(events: list[Event]) -> None:
     endpoint of each institution the learner belongs to, in the caller's transaction."""
     types = {event.type for event in events}
     endpoints = [(endpoint_id, institution_id) for endpoint_id, institution_id, subscribed
-                 in db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.institution_id,
-                                              WebhookEndpoint.events)
-                                       .where(WebhookEndpoint.active.is_(True)))
-                 if types & set(subscribed or ())]
+                 in per_transaction(db.session, "webhooks.active_endpoints", _active_endpoints)
+                 if types & subscribed]
     if not endpoints:
         return
     institutions = {institution_id for _endpoint, institution_id in endpoints}
@@ -290,6 +288,15 @@ def handle_events(events: list[Event]) -> None:
             if seen is not None:
                 rows.append((endpoint_id, event, _data(event, seen, courses, modules)))
     _insert_deliveries(rows)
+
+
+def _active_endpoints() -> list[tuple[int, int, frozenset[str]]]:
+    """(endpoint, institution, event types) of every active endpoint; read once for all the
+    events of one change (a quiz pass tells four)."""
+    return [(endpoint_id, institution_id, frozenset(subscribed or ()))
+            for endpoint_id, institution_id, subscribed in db.session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.institution_id,
+                       WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True)))]
 
 
 def _membership(users: list[int], institutions: set[int]) -> dict[tuple[int, int], dict]:

@@ -3,7 +3,7 @@ the institution may see, and nobody else's endpoint."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ecampus.catalog.models import Course, Module
 from ecampus.certificates import services as certificates
@@ -125,6 +125,34 @@ def test_passing_the_last_quiz_sends_graded_module_and_course_completed(app, sce
     assert _types(scene.receiver) == ["enrolment.created", "quiz.graded", "module.completed",
                                       "course.completed", "certificate.issued"]
     assert scene.receiver.events("quiz.graded")[0]["data"]["score"] == 100
+
+
+def test_a_quiz_pass_reads_the_endpoints_once_for_its_four_events(app, scene):
+    """The endpoints are read once per transaction, and read again by the next one."""
+    _learner_client(app, scene).submit("/learning/courses/quiz-course/enrol")
+    reads = []
+
+    def endpoint_reads(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "webhook_endpoints" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", endpoint_reads)
+    try:
+        _attempt(app, scene, correct_form)
+        assert len(reads) == 1
+        with app.app_context():  # a later change, in a transaction of its own
+            module = db.session.scalar(select(Module).where(Module.slug == "check"))
+            attempt = quizzes.start_attempt(scene.learner.id, module, "en")
+            quizzes.submit_attempt(scene.learner.id, attempt.id, wrong_form(attempt.questions),
+                                   confirm_unanswered=True)
+        assert len(reads) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", endpoint_reads)
+    run_worker(app)
+    assert _types(scene.receiver) == ["enrolment.created", "quiz.graded", "module.completed",
+                                      "course.completed", "certificate.issued", "quiz.graded"]
 
 
 def test_revoking_a_certificate_sends_certificate_revoked(app, scene):
