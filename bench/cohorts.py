@@ -115,7 +115,7 @@ def load_cohort(learners: int, courses: int) -> tuple[int, str]:
     quizzes = []
     for module_id, course_id, version_id, kind in modules:
         if kind == "quiz":
-            quizzes.append((module_id, version_id))
+            quizzes.append((module_id, version_id, course_id))
         else:
             lessons.setdefault(course_id, []).append((module_id, version_id))
     first_id = db.session.scalar(select(func.max(User.id))) + 1
@@ -144,10 +144,20 @@ def load_cohort(learners: int, courses: int) -> tuple[int, str]:
     def done_count(i: int, course_id: int) -> int:
         return {0: len(lessons[course_id]), 1: 1, 2: 0}[i % 3]
 
+    # Every fifth learner took the first quiz (score i % 100); the enrolment keeps the
+    # course's result, the mean over its live quizzes (the others count 0).
+    quiz_id, quiz_version, quiz_course = quizzes[0] if quizzes else (None, None, None)
+    quiz_count = sum(1 for *_ids, course_id in quizzes if course_id == quiz_course)
+
+    def quiz_score(i: int, course_id: int) -> float | None:
+        if course_id != quiz_course or i % 5:
+            return None
+        return float(i % 100) / quiz_count
+
     bulk.load(Enrolment.__table__, (
         {"user_id": i, "course_id": c, "active": True, "enrolled_at": started,
          "source": "cohort", "due_on": date(2031, 6, 30) if c % 2 else date(2020, 1, 31),
-         "modules_done": done_count(i, c),
+         "modules_done": done_count(i, c), "quiz_score": quiz_score(i, c),
          "completed_at": when(i) if i % 3 == 0 else None,
          "last_module_id": lessons[c][0][0] if i % 3 != 2 else None,
          "last_visited_at": when(i) if i % 3 != 2 else None,
@@ -157,7 +167,6 @@ def load_cohort(learners: int, courses: int) -> tuple[int, str]:
         {"user_id": i, "module_id": m, "version_id": v, "completed_at": when(i)}
         for i in ids for c in course_ids for m, v in lessons[c][:done_count(i, c)]))
     if quizzes:
-        quiz_id, quiz_version = quizzes[0]
         bulk.load(Attempt.__table__, (
             {"user_id": i, "module_id": quiz_id, "version_id": quiz_version, "number": 1,
              "language": "en", "status": GRADED, "started_at": when(i),
@@ -224,6 +233,10 @@ def report_bench(url: str, learners: int, courses: int, rounds: int) -> dict:
             figures_times = [timed(figures)[0] for _ in range(rounds)]
             by_course, _chart, _start = figures()
             assert by_course[reports.ALL].lines == learners * courses
+            first = db.session.scalar(select(func.min(CohortMember.user_id))
+                                      .where(CohortMember.cohort_id == cohort_id))
+            scores = [i % 100 for i in range(first, first + learners) if i % 5 == 0]
+            assert by_course[reports.ALL].mean_score == round(sum(scores) / len(scores), 1)
             db.session.remove()
         client = app.test_client()
         with client.session_transaction() as session:

@@ -32,8 +32,9 @@ class Features:
     #:   "mail.send"           queued by ecampus.mail.queue_mail: sends the outbox over SMTP.
     #:   "certificates.issue"  queued by a course completion whose certificate failed to
     #:       issue: certificates.services.issue_pending(user_id=, course_id=).
-    #:   "learning.recompute"  queued by publishing a changed course: completes enrolments
-    #:       the change completed, learning.services.recompute_completions(course_id=).
+    #:   "learning.recompute"  queued by publishing a changed course: sets its enrolments'
+    #:       quiz results again and completes those the change completed,
+    #:       quizzes.services.recompute_course(course_id=).
     #:   "institutions.notices"  queued by a cohort import or addition: writes the invitations
     #:       and notices it owes, institutions.membership.send_notices(cohort_id=).
     #:   "catalog.sync"  queued by a course source's webhook or "sync now": publishes the
@@ -106,6 +107,7 @@ def register_features(app: Flask) -> None:
     from .preview.cli import preview_command
     from .preview.views import answer_key_panel
     from .quizzes import bp as quizzes_bp
+    from .quizzes import services as quizzes
     from .quizzes.cli import quizzes_cli
     from .quizzes.views import quiz_panel
     from .retention import purge_command
@@ -149,7 +151,7 @@ def register_features(app: Flask) -> None:
         job_handlers={
             SEND_JOB: send_queued_mail,
             certificates.ISSUE_JOB: certificates.issue_pending,
-            RECOMPUTE_JOB: learning.recompute_completions,
+            RECOMPUTE_JOB: quizzes.recompute_course,
             membership.NOTICES_JOB: membership.send_notices,
             sources.SYNC_JOB: sources.sync_source,
             personal_exports.EXPORT_JOB: personal_exports.build_export,
@@ -174,6 +176,8 @@ def register_features(app: Flask) -> None:
             doctor.check("Enrolments whose count of completed modules is wrong "
                          "(user course kept actual)", learning.modules_done_drift,
                          learning.repair_modules_done),
+            doctor.check("Enrolments whose quiz result is wrong (user course kept actual)",
+                         quizzes.score_drift, quizzes.repair_scores),
             doctor.check("Completions without a certificate (user course)",
                          certificates.missing_certificates,
                          certificates.issue_missing_certificates),

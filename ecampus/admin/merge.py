@@ -247,6 +247,7 @@ def merge_accounts(acting_id: int, keep_id: int, merged_id: int, digest: str) ->
         else:
             combined.update(rule(keep.id, merged.id))
             done.add(rule)
+    quizzes.rescore_kept(keep.id)
     keep.role = current.role
     merged.active = False
     merged.merged_into_id = keep.id

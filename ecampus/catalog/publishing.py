@@ -29,7 +29,8 @@ ADDED, CHANGED, RETIRED, UNCHANGED, SKIPPED = "added", "changed", "retired", "un
 NO_ACCOUNT = "authors: no account has the email"
 #: Accounts, read by email only to warn about owners who have none (auth stays unimported).
 _ACCOUNTS = table("users", column("email"))
-#: The job that completes enrolments a republish completed (learning.recompute_completions).
+#: The job that sets enrolments' quiz results and completions again after a republish
+#: (quizzes.recompute_course, which calls learning.recompute_completions).
 RECOMPUTE_JOB = "learning.recompute"
 
 

@@ -210,8 +210,7 @@ class _Lines:
 
     def started(self):
         """SQL: the line shows work (a module, a visit, a completion or a quiz result)."""
-        return or_(self.worked, quizzes.has_result(CohortMember.user_id,
-                                                   CohortCourse.course_id))
+        return or_(self.worked, Enrolment.quiz_score.is_not(None))
 
     def where(self, statement, options: Options):
         """The filter of `options` (status, course, name) on a statement over the lines."""
@@ -253,9 +252,8 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
     courses together under ALL (the mean score over every scored line, not a mean of the
     courses' means).
 
-    Two statements: one GROUP BY (course, completion day) over the cohort's enrolments,
-    reading the count of completed modules each keeps, and one over the learners' quiz
-    results (a score, and "started" for a line whose only work is a quiz). Neither joins the
+    One GROUP BY (course, completion day) over the cohort's enrolments, reading what each
+    keeps: its count of completed modules and its quiz result. It does not join the
     learners' accounts: the members the cohort still waits for are few and left out by id.
 
     The lines without an enrolment row (a learner added before the course was assigned and
@@ -268,8 +266,9 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
     overdue = and_(e.completed_at.is_(None), e.due_on.is_not(None), e.due_on < today)
     statement = (
         select(e.course_id, day, func.count(), func.count(case((e.active.is_(True), 1))),
-               func.count(case((lines.worked, 1))), func.count(e.completed_at),
-               func.count(case((overdue, 1))), func.min(e.enrolled_at))
+               func.count(case((lines.started(), 1))), func.count(e.completed_at),
+               func.count(case((overdue, 1))), func.sum(e.quiz_score), func.count(e.quiz_score),
+               func.min(e.enrolled_at))
         .where(e.course_id.in_(lines.course_ids), e.user_id.in_(in_cohort))
         .group_by(e.course_id, day))
     sums: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0, 0])
@@ -284,17 +283,6 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
         if first is not None:
             first = _day(first)
             first_start = first if first_start is None else min(first_start, first)
-    # Quiz results count on lines that have an enrolment row, as the table shows them.
-    results = quizzes.course_results_query(lines.course_ids, in_cohort)
-    scored = (select(results.c.course_id, func.sum(results.c.score), func.count(results.c.score),
-                     func.count(case((~lines.worked, 1))))
-              .join(e, and_(e.user_id == results.c.user_id, e.course_id == results.c.course_id))
-              .group_by(results.c.course_id))
-    for course_id, score_sum, score_count, only_quiz in db.session.execute(scored):
-        totals = sums[course_id]
-        totals[2] += only_quiz or 0
-        totals[5] += score_sum or 0
-        totals[6] += score_count or 0
     for course_id, _slug, _title, due_on in courses.rows:
         totals = sums[course_id]
         missing = learners - totals[0]

@@ -39,6 +39,11 @@ class Enrolment(db.Model):
     #: transaction of every change to it (`learning.services`), so a report of thousands of
     #: enrolments reads one column instead of counting completions. `ecampus doctor` checks it.
     modules_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The learner's quiz result in the course (the mean over its live quizzes of the best
+    #: graded score, as `quizzes.course_results` gives it), None before any graded attempt:
+    #: kept by `quizzes` in the transaction of every grade, so a cohort's mean score and
+    #: "started" come from the same GROUP BY as its other figures. `ecampus doctor` checks it.
+    quiz_score: Mapped[float | None]
 
     course: Mapped[Course] = relationship()
 

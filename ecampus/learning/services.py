@@ -396,12 +396,12 @@ def add_enrolments(pairs: list[tuple[int, int]], *, source: str = "cohort",
         )
 
 
-def touch_enrolment(user_id: int, course_id: int) -> None:
-    """Note that something shown of an enrolment changed without a column of its own (a
-    graded quiz): its `updated_at` moves, so incremental readers see it (caller commits)."""
+def touch_enrolment(user_id: int, course_id: int, **values) -> None:
+    """Note that something shown of an enrolment changed (a graded quiz, whose result is
+    among `values`): its `updated_at` moves, so incremental readers see it (caller commits)."""
     db.session.execute(update(Enrolment).where(Enrolment.user_id == user_id,
                                                Enrolment.course_id == course_id)
-                       .values(updated_at=utcnow())
+                       .values(updated_at=utcnow(), **values)
                        .execution_options(synchronize_session=False))
 
 

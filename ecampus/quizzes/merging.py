@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..database import hand_over_numbered_rows
 from ..extensions import db
 from .models import Attempt
+from .services import rescore
 
 
 def shared_quiz_count(keep_id: int, merged_id: int) -> int:
@@ -33,3 +34,8 @@ def move_attempts(keep_id: int, merged_id: int) -> dict[str, int]:
     return {"attempts.user_id": hand_over_numbered_rows(
         Attempt.user_id, Attempt.module_id, Attempt.number,
         keep_id=keep_id, merged_id=merged_id)}
+
+
+def rescore_kept(keep_id: int) -> None:
+    """After every row moved: the kept account's quiz results, from all its attempts now."""
+    rescore(user_id=keep_id)

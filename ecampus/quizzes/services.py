@@ -17,12 +17,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import events
 from ..catalog.models import Module, ModuleText, ModuleVersion
 from ..extensions import db
 from ..learning import services as learning
+from ..learning.models import Enrolment
 from ..timeutil import utcnow
 from . import attempts as logic
 from .analysis import AttemptRow, analyse_items
@@ -245,7 +246,8 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
     ).rowcount == 1
     if graded:
         module = db.session.get(Module, attempt.module_id)
-        learning.touch_enrolment(attempt.user_id, module.course_id)  # its results changed
+        learning.touch_enrolment(attempt.user_id, module.course_id,
+                                 quiz_score=enrolment_score())
         events.emit(events.QUIZ_GRADED, {
             "user_id": attempt.user_id, "course_id": module.course_id, "module_id": module.id,
             "attempt_id": attempt.id, "score": result.score_percent, "passed": result.passed})
@@ -321,6 +323,67 @@ def course_results_query(course_ids, user_ids):
                          1), else_=0).label("passed"))
             .outerjoin(quizzes, quizzes.c.course_id == best.c.course_id)
             .group_by(best.c.user_id, best.c.course_id).subquery("quiz_results"))
+
+
+def enrolment_score():
+    """SQL, correlated to an `Enrolment` row: its learner's quiz result in its course, what
+    `course_results` gives for that pair (the mean over the live quizzes of the best graded
+    score; NULL before any graded attempt at a live quiz). The enrolment keeps it in
+    `quiz_score`: set when an attempt is graded, and by `rescore` when a republish or an
+    account merge changes what it is made of."""
+    module = aliased(Module)
+    best = (select(func.max(Attempt.score))
+            .where(Attempt.user_id == Enrolment.user_id, Attempt.module_id == module.id,
+                   Attempt.status == GRADED).correlate(Enrolment, module).scalar_subquery())
+    live_quizzes = func.nullif(func.count(case((module.kind == "quiz", 1))), 0)
+    return (select(func.sum(best) / func.coalesce(live_quizzes, func.count(best)))
+            .where(module.course_id == Enrolment.course_id, module.retired_at.is_(None))
+            .correlate(Enrolment).scalar_subquery())
+
+
+def _scored_enrolments(statement, course_id: int | None, user_id: int | None):
+    if course_id is not None:
+        statement = statement.where(Enrolment.course_id == course_id)
+    if user_id is not None:
+        statement = statement.where(Enrolment.user_id == user_id)
+    return statement
+
+
+def rescore(*, course_id: int | None = None, user_id: int | None = None) -> int:
+    """Bring the kept quiz results of enrolments (of one course, one learner, or all) in line
+    with their attempts, in one UPDATE, e.g. after a republish retired or added a quiz or a
+    merge brought another account's attempts; the caller commits. How many changed."""
+    actual = enrolment_score()
+    statement = _scored_enrolments(
+        update(Enrolment).where(Enrolment.quiz_score.is_distinct_from(actual)),
+        course_id, user_id)
+    return db.session.execute(statement.values(quiz_score=actual)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def score_drift(course_id: int | None = None) -> list[tuple[int, int, float | None, float | None]]:
+    """(user_id, course_id, kept, actual) of every enrolment whose kept quiz result differs
+    from its attempts: what `repair_scores` repairs (and `ecampus doctor` lists)."""
+    actual = enrolment_score()
+    statement = _scored_enrolments(
+        select(Enrolment.user_id, Enrolment.course_id, Enrolment.quiz_score, actual)
+        .where(Enrolment.quiz_score.is_distinct_from(actual)), course_id, None)
+    return [tuple(row) for row in db.session.execute(statement.order_by(Enrolment.id))]
+
+
+def repair_scores() -> int:
+    """`ecampus doctor --fix`: set every drifted quiz result again, in one commit."""
+    changed = rescore()
+    db.session.commit()
+    return changed
+
+
+def recompute_course(course_id: int) -> None:
+    """RECOMPUTE_JOB, queued by publishing a changed course: its enrolments' quiz results
+    (a quiz retired or added changes them), then learning's counts and completions."""
+    rescore(course_id=course_id)
+    db.session.commit()
+    learning.recompute_completions(course_id)
 
 
 def has_result(user_id, course_id):

@@ -160,6 +160,25 @@ def test_attempts_on_the_same_quiz_are_all_kept_and_numbered_after_the_kept_ones
         assert attempts[1].id == moved_id
 
 
+def test_the_kept_account_has_the_quiz_result_of_both_accounts_attempts(
+        app, client, admin, pair):
+    """The merged account passed the quiz, the kept one only opened it: after the merge the
+    kept enrolment's result (which the cohort report reads) is the pass."""
+    from ecampus.quizzes import services as quizzes
+    from tests.quizzes.conftest import correct_form
+
+    with app.app_context():
+        attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == pair.merged.id))
+        quizzes.submit_attempt(pair.merged.id, attempt.id, correct_form(attempt.questions),
+                               confirm_unanswered=True)
+    _merged_by_client(client, admin, pair)
+    with app.app_context():
+        assert db.session.scalar(select(Enrolment.quiz_score).where(
+            Enrolment.user_id == pair.keep.id,
+            Enrolment.course_id == pair.courses["quizzed"])) == 100.0
+        assert quizzes.score_drift() == []
+
+
 def test_memberships_are_united(app, client, admin, pair):
     _merged_by_client(client, admin, pair)
     with app.app_context():
