@@ -246,6 +246,10 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
     ).rowcount == 1
     if graded:
         module = db.session.get(Module, attempt.module_id)
+        # The enrolment is locked before its result is computed from the attempts: another
+        # quiz of the course graded at the same moment then commits first, and the result
+        # counts both (each statement after the lock sees what was committed before it).
+        learning.lock_enrolment(attempt.user_id, module.course_id)
         learning.touch_enrolment(attempt.user_id, module.course_id,
                                  quiz_score=enrolment_score())
         events.emit(events.QUIZ_GRADED, {

@@ -6,6 +6,7 @@ doctor` repairs any drift. The cohort report reads it for its mean score and "st
 from __future__ import annotations
 
 import importlib
+import urllib.parse
 
 import pytest
 from sqlalchemy import select, text, update
@@ -17,7 +18,10 @@ from ecampus.learning import services as learning
 from ecampus.learning.models import Enrolment
 from ecampus.quizzes import services as quizzes
 from tests.helpers import course_md, lesson, publish, write_course
+from tests.live import Browser, run_together
 from tests.quizzes.conftest import QUIZ, correct_form, wrong_form
+from tests.test_completion_concurrency import _QUIZ_FIELD as QUIZ_FIELD
+from tests.test_completion_concurrency import QUIZ as SHORT_QUIZ
 
 SLUG = "scored-course"
 MIGRATION = importlib.import_module(
@@ -126,3 +130,33 @@ def test_the_migration_fills_the_result_from_attempts(app, make_user, enrolled_c
         assert quizzes.score_drift() == []
     assert kept_and_computed(app, learner.id) == (50.0, 50.0)
     assert kept_and_computed(app, other.id) == (None, None)
+
+
+def test_two_quizzes_graded_at_once_both_count(app, live_server, make_user, tmp_path):
+    """Two tabs submit the course's two quizzes at the same moment, over HTTP: the kept result
+    counts both grades, on SQLite and on PostgreSQL (whose read committed would let the
+    second writer compute from a snapshot without the first grade, were the row not locked)."""
+    files = {"course.md": course_md("Scored course"), "01-reading.md": lesson("Reading")}
+    for n, slug in enumerate(("first", "second"), start=2):
+        files[f"{n:02d}-{slug}.md"] = SHORT_QUIZ
+    write_course(tmp_path, SLUG, files)
+    publish(app, tmp_path)
+    with app.app_context():
+        quiz_ids = list(db.session.scalars(select(Module.id).where(Module.kind == "quiz")
+                                           .join(Course).where(Course.slug == SLUG)))
+    for _round in range(6):
+        user = make_user()
+        browser = Browser(live_server)
+        browser.sign_in(user.email)
+        assert browser.submit(f"/learning/courses/{SLUG}/enrol")[0] == 302
+        submissions = []
+        for quiz_id in quiz_ids:
+            status, location, _page = browser.submit(f"/quizzes/{quiz_id}/start")
+            assert status == 302
+            path = urllib.parse.urlsplit(location).path
+            field = QUIZ_FIELD.search(browser.get(path)[2]).group(1)
+            submissions.append(lambda path=path, field=field, browser=browser: browser.submit(
+                path, {"action": "submit", field: "non-refoulement"})[0])
+
+        assert all(status in (302, 303) for status in run_together(*submissions))
+        assert kept_and_computed(app, user.id) == (100.0, 100.0)
