@@ -6,8 +6,9 @@ language, not the web request's, because the document outlives the session that 
 Names, course titles and issuer names may be in any script: DejaVu sets Latin, Greek and
 Cyrillic; bundled Noto, Nanum and Droid fonts take over, glyph by glyph, for Arabic, Hebrew,
 Devanagari, Thai, Korean, Chinese and Japanese, and HarfBuzz shapes and orders them (right to
-left where needed). Only the glyphs used are embedded. The file is PDF/A-2U, tagged with its
-title, language and author, so it can be archived and read aloud.
+left where needed). Only the glyphs used are embedded, cut from fonts parsed once per process
+(see font_tables.py). The file is PDF/A-2U, tagged with its title, language and author, so it
+can be archived and read aloud.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import DocumentCompliance, MethodReturnValue, TextEmphasis
 from fpdf.fonts import SubsetMap, TTFFont
+from PIL import Image
 
 from ..catalogs import catalog
+from .font_tables import font_tables
 from .images import SVG, CertificateLook, LookImage
 from .wording import babel_locale, format_valid_until
 
@@ -153,8 +156,9 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     _add_font(pdf, "Sans", "", "DejaVuSans.ttf")
     _add_font(pdf, "Sans", "B", "DejaVuSans-Bold.ttf")
     _add_font(pdf, "Serif", "B", "DejaVuSerif-Bold.ttf")
-    # Only the fallback fonts this certificate's own words need are read: parsing them all
-    # would triple the render time of every Latin-only certificate.
+    # Only the fallback fonts this certificate's own words need are added: fpdf2 subsets and
+    # embeds every font added, and all of them would triple the render time of every
+    # Latin-only certificate.
     look = doc.look
     fallbacks = _fallback_fonts_for(learner + course + issuer + title + look.signatory_name
                                     + look.signatory_title)
@@ -209,35 +213,31 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     return bytes(pdf.output())
 
 
-#: OpenType layout tables, which fpdf2 removes from every font it embeds.
-LAYOUT_TABLES = frozenset({"GDEF", "GPOS", "GSUB"})
-
-
 @cache
 def _font_metrics(filename: str) -> TTFFont:
     """A bundled font as fpdf2 reads it (character map, widths, descriptor), once per
-    process: reading it took a third of every render."""
-    return TTFFont(FPDF(), FONTS / filename, "metrics", "")
+    process: reading it took a third of every render. The tables fpdf2 parsed for that are
+    let go: each document has its own font for the subsetter (see `_add_font`)."""
+    font = TTFFont(FPDF(), FONTS / filename, "metrics", "")
+    font.ttfont = None
+    return font
 
 
 def _add_font(pdf: FPDF, family: str, style: str, filename: str) -> None:
-    """`pdf.add_font(family, style, FONTS / filename)`, from the font's metrics read once.
+    """`pdf.add_font(family, style, FONTS / filename)`, from the font read once.
 
     What fpdf2 reads from the file and never changes is shared (character map, widths, glyph
-    ids); what a document changes is its own: a fresh handle on the file (the subsetter cuts
-    it down in place), the glyphs used, the font's number in the document and its PDF
-    descriptor. The same document renders to the same bytes as with `add_font`
-    (tests/certificates/test_pdf.py checks it, for every script).
+    ids); what a document changes is its own: the font the subsetter cuts down in place (a
+    copy of the font's tables parsed once, see `font_tables`), the glyphs used, the font's
+    number in the document and its PDF descriptor. The same document renders to the same
+    bytes as with `add_font` (tests/certificates/test_pdf_scripts.py checks it, for every
+    script).
     """
     font = copy.copy(_font_metrics(filename))
     font.i = len(pdf.fonts) + 1
     font.fontkey = f"{family.lower()}{style}"
     font.emphasis = TextEmphasis.coerce(style)
-    font.ttfont = TTFont(FONTS / filename, recalcTimestamp=False, lazy=True)
-    for tag in LAYOUT_TABLES & set(font.ttfont.keys()):
-        # fpdf2's subsetter drops them, but fontTools parsed them first on every render;
-        # HarfBuzz shapes from the font file itself, not from this handle.
-        del font.ttfont[tag]
+    font.ttfont = font_tables(FONTS / filename).font_for_document()
     font.desc = copy.copy(font.desc)
     font._hbfont = None
     font.missing_glyphs = []
@@ -424,9 +424,7 @@ def _draw_signatory(pdf: FPDF, look: CertificateLook) -> None:
 
 def _draw_qr(pdf: FPDF, label: str, url: str, *, narrow: bool = False) -> None:
     size, top = 26.0, 165.0
-    png = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(png, kind="png", scale=8, border=0)
-    pdf.image(png, x=RIGHT - size, y=top, w=size, h=size, alt_text=f"{label} {url}")
+    pdf.image(_qr_image(url), x=RIGHT - size, y=top, w=size, h=size, alt_text=f"{label} {url}")
 
     # Caption bottom-aligned to the left of the QR code, clear of the certificate code.
     width = 44.0 if narrow else 95.0
@@ -435,3 +433,17 @@ def _draw_qr(pdf: FPDF, label: str, url: str, *, narrow: bool = False) -> None:
     url_top = top + size - len(lines) * _line_height(pdf)
     _write(pdf, lines, URL, x, url_top, width, "R", fitted=True)
     _write(pdf, [label], LABEL, x, url_top - 5, width, "R")
+
+
+def _qr_image(url: str) -> Image.Image:
+    """The QR code of ``url`` in black and white, 8 pixels a module, without a quiet zone
+    (the page's margin is one).
+
+    Pillow scales segno's modules up: the pixels of segno's own PNG, without writing a PNG
+    in Python for fpdf2 to decode again.
+    """
+    qr = segno.make(url, error="m", micro=False)
+    width, height = qr.symbol_size(scale=1, border=0)
+    modules = Image.frombytes("L", (width, height), b"".join(qr.matrix))
+    image = modules.point(lambda dark: 0 if dark else 255, "1")
+    return image.resize((width * 8, height * 8), Image.Resampling.NEAREST)

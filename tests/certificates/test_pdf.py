@@ -1,4 +1,5 @@
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 import segno
 
-from ecampus.certificates.pdf import CertificateDocument, render_certificate_pdf
+from ecampus.certificates.pdf import CertificateDocument, _qr_image, render_certificate_pdf
 
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None,
@@ -177,6 +178,18 @@ def test_qr_code_encodes_the_verify_url(pdf, tmp_path):
         for column, dark in enumerate(modules):
             centre = (int((column + 0.5) * module), int((row + 0.5) * module))
             assert (image.getpixel(centre) < 128) == bool(dark)
+
+
+@pytest.mark.parametrize("url", [DOCUMENT.verify_url, "https://e.example/v/7K3M",
+                                 DOCUMENT.verify_url + "?lang=" + "fr" * 200])
+def test_qr_image_has_the_pixels_of_segnos_png(url):
+    from PIL import Image
+
+    png = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(png, kind="png", scale=8, border=0)
+    expected, image = Image.open(png), _qr_image(url)
+    assert (image.mode, image.size) == (expected.mode, expected.size)
+    assert image.tobytes() == expected.tobytes()
 
 
 @needs_pdftotext

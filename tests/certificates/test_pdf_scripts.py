@@ -150,8 +150,8 @@ def _as_fpdf_adds_them(pdf, family, style, filename):
 
 @pytest.mark.parametrize("script", sorted(SAMPLES))
 def test_fonts_read_once_render_the_same_bytes_as_fpdf2_reading_them(script, monkeypatch):
-    """The metrics of each bundled font are read once per process and shared; a document
-    then renders to exactly the bytes fpdf2's own add_font gives."""
+    """The metrics and tables of each bundled font are read once per process and shared; a
+    document then renders to exactly the bytes fpdf2's own add_font gives."""
     name, course, issuer = SAMPLES[script]
     document = replace(DOCUMENT, learner_name=name, course_title=course, issuer_name=issuer)
     shared = render_certificate_pdf(document)
