@@ -21,8 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cluster import BIN, PASSWORD, ROOT, Cluster  # noqa: E402
+from bench.cluster import BIN, PASSWORD, ROOT, Client, Cluster, take_course  # noqa: E402
 from bench.nodes import DEFAULT_DATABASE, DEFAULT_REDIS  # noqa: E402
+
+
+def warm_up(cluster: Cluster, learners: int) -> list[float]:
+    """Walk the whole path with `learners` accounts of their own, one after the other,
+    before the load: each process's first requests compile templates, parse the fonts of
+    the first certificate and open connections, which a node pays once after it starts,
+    not under a civil service's steady load. Returns the seconds each walk took."""
+    seconds = []
+    for email in cluster.create_learners(learners, prefix="warm"):
+        start = time.perf_counter()
+        take_course(Client(), cluster.front, email)
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float) -> list[dict]:
@@ -67,6 +80,8 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--warm-up", type=int, default=8, metavar="LEARNERS",
+                        help="learners who walk the path before the load (0: none)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL",
                                                                  DEFAULT_DATABASE))
     parser.add_argument("--redis", default=DEFAULT_REDIS)
@@ -74,7 +89,11 @@ def main() -> None:
     started = time.monotonic()
     with Cluster(args.database_url, args.redis, workers=args.workers,
                  threads=args.threads) as cluster:
+        walks = warm_up(cluster, args.warm_up)
         rows = run_locust(cluster, args.users, args.seconds, args.spawn_rate)
+    if walks:
+        print(f"warm-up: {len(walks)} learners walked the path one after the other before the "
+              f"load; the first took {walks[0]:.2f} s, the last {walks[-1]:.2f} s")
     report(rows, args.users, args.seconds, args.workers, args.threads)
     errors = sum(int(row["Failure Count"]) for row in rows if row["Name"] == "Aggregated")
     print(f"errors: {errors}; finished in {time.monotonic() - started:.0f} s")
