@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.orm import aliased, selectinload
 
 from .. import events
@@ -185,6 +185,24 @@ def lock_enrolment(user_id: int, course_id: int, *,
                              .execution_options(populate_existing=True))
 
 
+def lock_enrolments(*, course_id: int | None = None, user_id: int | None = None) -> None:
+    """Before one UPDATE recomputes what enrolments keep (of a course, of a learner, or all)
+    from other rows: on PostgreSQL, lock them (in id order, so two callers never wait on each
+    other), so that the UPDATE, run after the locks are granted, sees every change committed
+    before it; one that waited for a row would compute from an older snapshot. SQLite needs
+    nothing: its driver begins the transaction at the first write (see `lock_enrolment`),
+    which holds the database's write lock from before it reads until the commit."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    where = [true()]
+    if course_id is not None:
+        where.append(Enrolment.course_id == course_id)
+    if user_id is not None:
+        where.append(Enrolment.user_id == user_id)
+    db.session.execute(select(Enrolment.id).where(*where).order_by(Enrolment.id)
+                       .with_for_update())
+
+
 def _meets_completion():
     """SQL condition on an enrolment: its course is live, the learner has completed at least
     one of its live modules, and none of its live required modules is left undone."""
@@ -279,7 +297,9 @@ def modules_done_drift(course_id: int | None = None) -> list[tuple[int, int, int
 def recount_modules_done(course_id: int | None = None) -> int:
     """Set every enrolment's `modules_done` (of one course, or all) from its completion rows
     in one UPDATE ... SELECT count, e.g. after a republish retired or added a module; the
-    caller commits. Returns how many enrolments changed."""
+    caller commits. Returns how many enrolments changed. The rows are locked first, so a
+    completion committed while the UPDATE waited for its row is counted."""
+    lock_enrolments(course_id=course_id)
     actual = _live_required_done()
     statement = update(Enrolment).where(Enrolment.modules_done != actual)
     if course_id is not None:

@@ -356,7 +356,12 @@ def _scored_enrolments(statement, course_id: int | None, user_id: int | None):
 def rescore(*, course_id: int | None = None, user_id: int | None = None) -> int:
     """Bring the kept quiz results of enrolments (of one course, one learner, or all) in line
     with their attempts, in one UPDATE, e.g. after a republish retired or added a quiz or a
-    merge brought another account's attempts; the caller commits. How many changed."""
+    merge brought another account's attempts; the caller commits. How many changed.
+
+    The rows are locked first, as a grade locks its enrolment: on PostgreSQL's read
+    committed, an UPDATE that waited for a grade's row would otherwise write a result
+    computed without that grade."""
+    learning.lock_enrolments(course_id=course_id, user_id=user_id)
     actual = enrolment_score()
     statement = _scored_enrolments(
         update(Enrolment).where(Enrolment.quiz_score.is_distinct_from(actual)),

@@ -6,10 +6,13 @@ doctor` repairs any drift. The cohort report reads it for its mean score and "st
 from __future__ import annotations
 
 import importlib
+import threading
+import time
 import urllib.parse
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy.orm import Session
 
 from ecampus.catalog.models import Course, Module
 from ecampus.extensions import db
@@ -160,3 +163,42 @@ def test_two_quizzes_graded_at_once_both_count(app, live_server, make_user, tmp_
 
         assert all(status in (302, 303) for status in run_together(*submissions))
         assert kept_and_computed(app, user.id) == (100.0, 100.0)
+
+
+def test_a_rescore_that_waits_for_a_grade_counts_it(app, enrolled_client, learner):
+    """A republish's rescore that starts while a grade holds the enrolment, and so waits for
+    it, writes a result that includes that grade."""
+    take(app, learner.id, "first", wrong_form)
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == "second"))
+        course_id = module.course_id
+        attempt = quizzes.start_attempt(learner.id, module, "en")
+        attempt_id, questions = attempt.id, attempt.questions
+        # What a republish left to set again (the rescore finds this row to change).
+        db.session.execute(update(Enrolment).values(quiz_score=12.5))
+        db.session.commit()
+        db.session.remove()
+    rescored = []
+
+    def rescore():
+        with app.app_context():
+            rescored.append(quizzes.rescore(course_id=course_id))
+            db.session.commit()
+
+    rescorer = threading.Thread(target=rescore)
+
+    def before_commit(_session):
+        if not rescorer.is_alive() and threading.current_thread() is not rescorer:
+            rescorer.start()  # the grade holds the enrolment: the rescore waits for it
+            time.sleep(0.5)
+
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        with app.app_context():
+            quizzes.submit_attempt(learner.id, attempt_id, correct_form(questions),
+                                   confirm_unanswered=True)
+        rescorer.join(timeout=30)
+    finally:
+        event.remove(Session, "before_commit", before_commit)
+    assert rescored == [0]  # the grade had already set the result; nothing left to change
+    assert kept_and_computed(app, learner.id) == (50.0, 50.0)
