@@ -13,6 +13,8 @@ owners come back; nobody has to reset anything.
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -51,6 +53,14 @@ def check(stored: str | None, password: str) -> bool:
         return False
 
 
+@cache
+def dummy_hash() -> str:
+    """A real hash to check when the address is unknown, so timing reveals nothing: of the
+    default method, so an unknown address takes as long as a known one. Made on first use,
+    not when every process and command starts."""
+    return _argon2.hash("not-a-real-password-at-all")
+
+
 def needs_rehash(stored: str) -> bool:
     """Whether a hash that just matched was made by another method or with other parameters
     than new hashes are (then the password is hashed again while it is at hand)."""
@@ -60,6 +70,3 @@ def needs_rehash(stored: str) -> bool:
     return stored.split("$", 1)[0] != method
 
 
-#: A real hash to compare against when the address is unknown, so timing reveals nothing.
-#: Made of the default method: an unknown address takes as long as a known one.
-DUMMY_HASH = _argon2.hash("not-a-real-password-at-all")

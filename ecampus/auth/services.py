@@ -101,7 +101,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user whose address and password match, else None, in the same time either way."""
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
-        passwords.check(passwords.DUMMY_HASH, password or "")
+        passwords.check(passwords.dummy_hash(), password or "")
         return None
     if not passwords.check(user.password_hash, password or ""):
         return None

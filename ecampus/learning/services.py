@@ -185,6 +185,17 @@ def lock_enrolment(user_id: int, course_id: int, *,
                              .execution_options(populate_existing=True))
 
 
+def enrolments_where(*, course_id: int | None = None, user_id: int | None = None):
+    """SQL condition: the enrolments of one course, of one learner, of both, or all (what a
+    recount, its drift check and its lock each pick)."""
+    where = [true()]
+    if course_id is not None:
+        where.append(Enrolment.course_id == course_id)
+    if user_id is not None:
+        where.append(Enrolment.user_id == user_id)
+    return and_(*where)
+
+
 def lock_enrolments(*, course_id: int | None = None, user_id: int | None = None) -> None:
     """Before one UPDATE recomputes what enrolments keep (of a course, of a learner, or all)
     from other rows: on PostgreSQL, lock them (in id order, so two callers never wait on each
@@ -194,13 +205,9 @@ def lock_enrolments(*, course_id: int | None = None, user_id: int | None = None)
     which holds the database's write lock from before it reads until the commit."""
     if db.session.get_bind().dialect.name == "sqlite":
         return
-    where = [true()]
-    if course_id is not None:
-        where.append(Enrolment.course_id == course_id)
-    if user_id is not None:
-        where.append(Enrolment.user_id == user_id)
-    db.session.execute(select(Enrolment.id).where(*where).order_by(Enrolment.id)
-                       .with_for_update())
+    db.session.execute(select(Enrolment.id)
+                       .where(enrolments_where(course_id=course_id, user_id=user_id))
+                       .order_by(Enrolment.id).with_for_update())
 
 
 def _meets_completion():
@@ -288,9 +295,8 @@ def modules_done_drift(course_id: int | None = None) -> list[tuple[int, int, int
     from its completions: what `recount_modules_done` repairs (and `ecampus doctor` lists)."""
     actual = _live_required_done()
     statement = select(Enrolment.user_id, Enrolment.course_id, Enrolment.modules_done,
-                       actual).where(Enrolment.modules_done != actual)
-    if course_id is not None:
-        statement = statement.where(Enrolment.course_id == course_id)
+                       actual).where(Enrolment.modules_done != actual,
+                                     enrolments_where(course_id=course_id))
     return [tuple(row) for row in db.session.execute(statement.order_by(Enrolment.id))]
 
 
@@ -301,9 +307,8 @@ def recount_modules_done(course_id: int | None = None) -> int:
     completion committed while the UPDATE waited for its row is counted."""
     lock_enrolments(course_id=course_id)
     actual = _live_required_done()
-    statement = update(Enrolment).where(Enrolment.modules_done != actual)
-    if course_id is not None:
-        statement = statement.where(Enrolment.course_id == course_id)
+    statement = update(Enrolment).where(Enrolment.modules_done != actual,
+                                        enrolments_where(course_id=course_id))
     return db.session.execute(statement.values(modules_done=actual)
                               .execution_options(synchronize_session=False)).rowcount
 

@@ -345,14 +345,6 @@ def enrolment_score():
             .correlate(Enrolment).scalar_subquery())
 
 
-def _scored_enrolments(statement, course_id: int | None, user_id: int | None):
-    if course_id is not None:
-        statement = statement.where(Enrolment.course_id == course_id)
-    if user_id is not None:
-        statement = statement.where(Enrolment.user_id == user_id)
-    return statement
-
-
 def rescore(*, course_id: int | None = None, user_id: int | None = None) -> int:
     """Bring the kept quiz results of enrolments (of one course, one learner, or all) in line
     with their attempts, in one UPDATE, e.g. after a republish retired or added a quiz or a
@@ -363,9 +355,9 @@ def rescore(*, course_id: int | None = None, user_id: int | None = None) -> int:
     computed without that grade."""
     learning.lock_enrolments(course_id=course_id, user_id=user_id)
     actual = enrolment_score()
-    statement = _scored_enrolments(
-        update(Enrolment).where(Enrolment.quiz_score.is_distinct_from(actual)),
-        course_id, user_id)
+    statement = update(Enrolment).where(
+        Enrolment.quiz_score.is_distinct_from(actual),
+        learning.enrolments_where(course_id=course_id, user_id=user_id))
     return db.session.execute(statement.values(quiz_score=actual)
                               .execution_options(synchronize_session=False)).rowcount
 
@@ -374,9 +366,9 @@ def score_drift(course_id: int | None = None) -> list[tuple[int, int, float | No
     """(user_id, course_id, kept, actual) of every enrolment whose kept quiz result differs
     from its attempts: what `repair_scores` repairs (and `ecampus doctor` lists)."""
     actual = enrolment_score()
-    statement = _scored_enrolments(
-        select(Enrolment.user_id, Enrolment.course_id, Enrolment.quiz_score, actual)
-        .where(Enrolment.quiz_score.is_distinct_from(actual)), course_id, None)
+    statement = (select(Enrolment.user_id, Enrolment.course_id, Enrolment.quiz_score, actual)
+                 .where(Enrolment.quiz_score.is_distinct_from(actual),
+                        learning.enrolments_where(course_id=course_id)))
     return [tuple(row) for row in db.session.execute(statement.order_by(Enrolment.id))]
 
 
