@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -123,7 +124,8 @@ def mark_done(user_id: int, module: Module) -> Progress:
 def complete_module(user_id: int, module: Module) -> Progress:
     """Record a completed module, and the course when it was the last one, in one commit."""
     try:
-        progress = record_completion(user_id, module)
+        record_completion(user_id, module)
+        progress = course_progress(user_id, module.course_id)
     except LearningError:
         db.session.rollback()
         raise
@@ -131,18 +133,21 @@ def complete_module(user_id: int, module: Module) -> Progress:
     return progress
 
 
-def record_completion(user_id: int, module: Module) -> Progress:
+def record_completion(user_id: int, module: Module, *,
+                      enrolment: Enrolment | None = None) -> None:
     """Record a completed module in the caller's transaction, completing the course (and
     running its completion handlers) when nothing required is left; the caller commits.
 
     A quiz pass calls this so that its grade, the module, the course and the certificate
-    commit together. Twice is harmless. Raises before writing anything when the learner is
-    not enrolled or the module is retired.
+    commit together, passing the `enrolment` it has already locked (`lock_enrolment`).
+    Twice is harmless. Raises before writing anything when the learner is not enrolled or
+    the module is retired.
     """
     if module.retired_at is not None:
         raise LearningError(_("This module is no longer part of the course."))
-    enrolment = lock_enrolment(user_id, module.course_id, active_only=True)
     if enrolment is None:
+        enrolment = lock_enrolment(user_id, module.course_id, active_only=True)
+    if enrolment is None or not enrolment.active:
         raise NotEnrolled(_("Enrol in the course to record your progress."))
     inserted = insert_ignoring_duplicates(
         ModuleCompletion.__table__,
@@ -160,7 +165,6 @@ def record_completion(user_id: int, module: Module) -> Progress:
                            .values(modules_done=Enrolment.modules_done + 1)
                            .execution_options(synchronize_session=False))
     _complete_if_done(enrolment)
-    return course_progress(user_id, module.course_id)
 
 
 def lock_enrolment(user_id: int, course_id: int, *,
@@ -210,9 +214,11 @@ def lock_enrolments(*, course_id: int | None = None, user_id: int | None = None)
                        .order_by(Enrolment.id).with_for_update())
 
 
+@cache
 def _meets_completion():
     """SQL condition on an enrolment: its course is live, the learner has completed at least
-    one of its live modules, and none of its live required modules is left undone."""
+    one of its live modules, and none of its live required modules is left undone. Built
+    once per process: it has no parameters, and building it cost more than running it."""
     live = aliased(Module)
     some_done = exists().where(
         ModuleCompletion.module_id == live.id, ModuleCompletion.user_id == Enrolment.user_id,
@@ -328,12 +334,19 @@ def completed_enrolments(course_ids: list[int]):
 
 
 def course_progress(user_id: int, course_id: int) -> Progress:
-    """Completed share of the course's live required modules."""
-    counts = _progress_counts(user_id, [course_id]).get(course_id, (0, 0))
-    completed_at = db.session.scalar(
-        select(Enrolment.completed_at).where(Enrolment.user_id == user_id,
-                                             Enrolment.course_id == course_id))
-    return Progress(counts[0], counts[1], completed_at)
+    """Completed share of the course's live required modules, in one statement."""
+    live_required = and_(Module.course_id == course_id, Module.required.is_(True),
+                         Module.retired_at.is_(None))
+    done = (select(func.count(ModuleCompletion.id))
+            .join(Module, Module.id == ModuleCompletion.module_id)
+            .where(ModuleCompletion.user_id == user_id, live_required))
+    total = select(func.count(Module.id)).where(live_required)
+    completed_at = select(Enrolment.completed_at).where(Enrolment.user_id == user_id,
+                                                        Enrolment.course_id == course_id)
+    done, total, completed_at = db.session.execute(select(
+        done.scalar_subquery(), total.scalar_subquery(),
+        completed_at.scalar_subquery())).one()
+    return Progress(done, total, completed_at)
 
 
 def _progress_counts(user_id: int, course_ids: list[int]) -> dict[int, tuple[int, int]]:

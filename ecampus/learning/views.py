@@ -72,8 +72,9 @@ def mark_done(slug: str, module_slug: str):
                                                        Module.slug == module_slug))
     if module is None:
         abort(404)
+    user_id = current_user.id  # read before the commit expires the account
     try:
-        progress = services.mark_done(current_user.id, module)
+        progress = services.mark_done(user_id, module)
     except services.LearningError as error:
         flash(str(error), "error")
         return redirect(url_for("catalog.module", slug=slug, module_slug=module_slug))
@@ -83,7 +84,7 @@ def mark_done(slug: str, module_slug: str):
         flash(_("Marked as done. Course progress: %(percent)s.",
                 percent=percent(progress.percent, 0)), "success")
     modules = catalog.module_entries(course, course.base_language)
-    done = services.completed_module_ids(current_user.id, course.id)
+    done = services.completed_module_ids(user_id, course.id)
     following = services.continue_slug(modules, done, None)
     if following:
         return redirect(url_for("catalog.module", slug=slug, module_slug=following))

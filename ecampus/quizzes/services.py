@@ -192,7 +192,7 @@ def save_answers(user_id: int, attempt_id: int, form: dict) -> Attempt:
 
 
 def submit_attempt(user_id: int, attempt_id: int, form: dict, *,
-                   confirm_unanswered: bool = False) -> Attempt:
+                   confirm_unanswered: bool = False) -> None:
     """Grade the attempt once, whatever the number of clicks or tabs, and record the result.
 
     Answers that cannot be graded as sent (an ordering with a position used twice, a number
@@ -211,7 +211,6 @@ def submit_attempt(user_id: int, attempt_id: int, form: dict, *,
         _store(attempt, answers.responses)
         raise UnansweredQuestions(answers, blank)
     _grade(attempt, answers.responses, submitted_at=utcnow())
-    return _attempt_for(user_id, attempt_id)
 
 
 def _store(attempt: Attempt, responses: dict) -> None:
@@ -249,7 +248,7 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
         # The enrolment is locked before its result is computed from the attempts: another
         # quiz of the course graded at the same moment then commits first, and the result
         # counts both (each statement after the lock sees what was committed before it).
-        learning.lock_enrolment(attempt.user_id, module.course_id)
+        enrolment = learning.lock_enrolment(attempt.user_id, module.course_id)
         learning.touch_enrolment(attempt.user_id, module.course_id,
                                  quiz_score=enrolment_score())
         events.emit(events.QUIZ_GRADED, {
@@ -260,9 +259,8 @@ def _grade(attempt: Attempt, responses: dict, *, submitted_at) -> bool:
         # course's completion handlers (the certificate). Left the course or module retired
         # since: the pass is still recorded on the attempt.
         with contextlib.suppress(learning.LearningError):
-            learning.record_completion(attempt.user_id, module)
+            learning.record_completion(attempt.user_id, module, enrolment=enrolment)
     db.session.commit()
-    db.session.expire(attempt)
     return graded
 
 
