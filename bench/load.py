@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._clock import CpuShares  # noqa: E402
 from bench.cluster import BIN, PASSWORD, ROOT, Client, Cluster, take_course  # noqa: E402
 from bench.nodes import DEFAULT_DATABASE, DEFAULT_REDIS  # noqa: E402
 
@@ -38,24 +39,44 @@ def warm_up(cluster: Cluster, learners: int) -> list[float]:
     return seconds
 
 
-def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float) -> list[dict]:
-    """Locust's per-page rows (and the Aggregated row last), from its CSV statistics."""
+def settle(cluster: Cluster) -> None:
+    """Bring the new database to the state of one that has been running: statistics and
+    visibility maps made (a production server's autovacuum would have; this machine's
+    runs without it), and the setup's writes flushed by a checkpoint now rather than in
+    the middle of the measurement."""
+    name = cluster.database_url.rpartition("/")[2]
+    for statement, database in (("VACUUM ANALYZE", name), ("CHECKPOINT", "postgres")):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", statement,
+                        database], check=True, stdout=subprocess.DEVNULL)
+
+
+def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float
+               ) -> tuple[list[dict], CpuShares]:
+    """Locust's per-page rows (and the Aggregated row last), from its CSV statistics, and
+    where the machine's CPU went meanwhile."""
     accounts = cluster.folder / "accounts.txt"
     accounts.write_text("\n".join(cluster.create_learners(users, prefix="load")))
+    settle(cluster)
     stats = cluster.folder / "locust"
     env = {**os.environ, "BENCH_ACCOUNTS": str(accounts), "BENCH_PASSWORD": PASSWORD}
+    shares = CpuShares({"nodes": [p.pid for p in cluster.processes.values()],
+                        "nginx": [cluster.nginx.pid], "PostgreSQL": "postgres",
+                        "Redis": "redis-server"})
+    shares.start()
     with (cluster.folder / "locust.log").open("wb") as log:
         subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                         "--headless", "--users", str(users), "--spawn-rate", str(spawn_rate),
                         "--run-time", f"{seconds}s", "--stop-timeout", "10", "--host",
                         cluster.front, "--csv", str(stats), "--only-summary", "--loglevel",
                         "WARNING"], env=env, check=False, stdout=log, stderr=log)
+    shares.stop()
+    shares.shares["Locust"] = shares.shares.pop("reaped children")
     with open(f"{stats}_failures.csv", newline="") as handle:
         for failure in csv.DictReader(handle):
             print(f"failed {failure['Occurrences']:>5}x {failure['Method']} {failure['Name']}: "
                   f"{failure['Error']}")
     with open(f"{stats}_stats.csv", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle)), shares
 
 
 def report(rows: list[dict], users: int, seconds: int, workers: int, threads: int) -> None:
@@ -90,11 +111,12 @@ def main() -> None:
     with Cluster(args.database_url, args.redis, workers=args.workers,
                  threads=args.threads) as cluster:
         walks = warm_up(cluster, args.warm_up)
-        rows = run_locust(cluster, args.users, args.seconds, args.spawn_rate)
+        rows, shares = run_locust(cluster, args.users, args.seconds, args.spawn_rate)
     if walks:
         print(f"warm-up: {len(walks)} learners walked the path one after the other before the "
               f"load; the first took {walks[0]:.2f} s, the last {walks[-1]:.2f} s")
     report(rows, args.users, args.seconds, args.workers, args.threads)
+    print(shares.summary())
     errors = sum(int(row["Failure Count"]) for row in rows if row["Name"] == "Aggregated")
     print(f"errors: {errors}; finished in {time.monotonic() - started:.0f} s")
 
