@@ -63,6 +63,10 @@ class Features:
     #: entry of its count) and, with dry_run, only counts; labels are stable names such as
     #: "sent_mail", printed by the command and kept in the audit log.
     retention_rules: list = field(default_factory=list)
+    #: function(), called once in each web worker before it serves (ecampus.serving): builds
+    #: what the feature would otherwise build on the first request that needs it, so that
+    #: it is made before the worker's long-lived objects are frozen out of garbage collection.
+    warm_ups: list = field(default_factory=list)
 
 
 def features() -> Features:
@@ -140,6 +144,7 @@ def register_features(app: Flask) -> None:
                        *([answer_key_panel] if preview else [])],
         dashboard_panels=[certificates.dashboard_panel],
         course_completion_handlers=[certificates.issue_on_completion],
+        warm_ups=[certificates.warm_up],
         event_handlers=[webhooks.handle_events],
         admin_links=[("institutions_admin.admin_index", _l("Institutions and managers")),
                      ("certificates.admin_index", _l("Certificates")),

@@ -34,3 +34,11 @@ def cluster():
 @pytest.mark.parametrize(("claim", "check"), CLAIMS, ids=[check.__name__ for _, check in CLAIMS])
 def test_claim_holds_across_two_nodes(cluster, claim, check):
     print(f"{claim}: {check(cluster)}")
+
+
+def test_every_worker_is_prepared_before_it_serves(cluster):
+    """wsgi.py prepares each gunicorn worker (ecampus.serving): every worker of each node
+    says so in the node's log."""
+    for index in range(len(cluster.ports)):
+        log = (cluster.folder / f"node{index + 1}.log").read_text(errors="replace")
+        assert log.count("worker prepared in") >= cluster.workers, log[-2000:]

@@ -323,6 +323,23 @@ def certificates_for(user_id: int) -> list[Certificate]:
         Certificate.user_id == user_id).order_by(Certificate.issued_on.desc())))
 
 
+def warm_up() -> None:
+    """Before a web worker serves: parse the fonts and set up fpdf2 by drawing a sample
+    certificate, and process the bundled JSON-LD contexts by canonicalising a sample
+    credential, both thrown away. The first learner to pass then waits for neither."""
+    now = utcnow().replace(microsecond=0, tzinfo=UTC)
+    sample = "https://campus.example/sample"
+    render_certificate_pdf(CertificateDocument(
+        learner_name="Sample", course_title="Sample", hours=1, issued_on=now.date(),
+        expires_on=None, issuer_name="Sample", code="SAMPLE", verify_url=sample))
+    vc.canonicalize(vc.build_credential(
+        issuer=vc.Issuer(id=sample, name="Sample", url=sample), learner_email="a@example.org",
+        learner_name="Sample", course_url=sample, course_title="Sample",
+        course_description="Sample", criteria="Sample", valid_from=now,
+        credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
+        status_list_url=sample, status_index=0))
+
+
 def pdf_for(certificate: Certificate) -> bytes:
     """The certificate's PDF, drawn from its record (same bytes every time)."""
     return render_certificate_pdf(CertificateDocument(

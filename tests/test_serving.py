@@ -1,0 +1,38 @@
+"""A web worker is made ready before it serves (ecampus.serving, called by wsgi.py)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from ecampus.certificates.font_tables import font_tables
+from ecampus.certificates.vc import canon
+from ecampus.serving import TEMPLATE_SUFFIXES, prepare_worker
+
+
+@pytest.fixture
+def unfrozen():
+    yield
+    gc.unfreeze()
+
+
+def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
+    font_tables.cache_clear()
+    canon._resolvers.clear()
+    prepare_worker(app)
+
+    templates = [name for name in app.jinja_env.list_templates()
+                 if name.endswith(TEMPLATE_SUFFIXES)]
+    assert len(templates) > 50
+    cached = {key[1] for key in app.jinja_env.cache}
+    assert set(templates) <= cached
+    # The certificate's three fonts are parsed, and the JSON-LD contexts processed.
+    assert font_tables.cache_info().currsize >= 3
+    assert canon._resolvers
+    # What was alive is out of the collector's reach: a full collection walks only what
+    # came after, not the hundreds of thousands of objects a worker keeps.
+    assert gc.get_freeze_count() > 100_000
+    assert len(gc.get_objects()) < gc.get_freeze_count() / 10
+
+# That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
