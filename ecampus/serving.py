@@ -35,7 +35,11 @@ def prepare_worker(app: Flask) -> None:
             if name.endswith(TEMPLATE_SUFFIXES):
                 app.jinja_env.get_template(name)
         for warm_up in features().warm_ups:
-            warm_up()
+            try:
+                warm_up()
+            except Exception:  # noqa: BLE001 - the site serves; that feature shows its error
+                log.exception("warm-up %s failed; the worker serves without it",
+                              warm_up.__qualname__)
     gc.collect()
     gc.freeze()
     log.info("worker prepared in %.0f ms; %d objects frozen out of garbage collection",

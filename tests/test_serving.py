@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import pytest
 
@@ -36,3 +37,16 @@ def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
     assert len(gc.get_objects()) < gc.get_freeze_count() / 10
 
 # That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
+
+
+def test_a_failing_warm_up_is_logged_and_the_worker_still_serves(app, unfrozen, caplog,
+                                                                  monkeypatch):
+    def broken() -> None:
+        raise OSError("font file missing")
+
+    monkeypatch.setitem(app.extensions, "ecampus.features",
+                        replace(app.extensions["ecampus.features"], warm_ups=[broken]))
+    prepare_worker(app)
+    assert "warm-up" in caplog.text and "font file missing" in caplog.text
+    assert gc.get_freeze_count() > 100_000
+    assert app.test_client().get("/healthz").status_code == 200
