@@ -35,24 +35,35 @@ class CpuClock:
     def __call__(self) -> float:
         total = time.process_time()
         for pid in self.pids:
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / self.TICK
+            found = process_stat(pid)
+            if found is not None:
+                total += found[2]
         return total
+
+
+def process_stat(pid: str) -> tuple[int, str, float] | None:
+    """(parent pid, command name, CPU seconds) of a live process, from /proc; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1:text.rindex(")")]
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), name, (int(fields[11]) + int(fields[12])) / CpuClock.TICK
 
 
 class CpuShares:
     """Where the machine's CPU went between `start()` and `stop()`: core-seconds of each
     group of processes (named by the roots of their process trees, or by the name a process
-    gives itself), of the reaped children of this process, of everything else, and idle;
-    read from /proc, to tell a slow run on a busy machine from a slow program."""
+    gives itself), of the children this process ran and reaped meanwhile (under the name
+    `children`), of everything else, and idle; read from /proc, to tell a slow run on a busy
+    machine from a slow program."""
 
-    def __init__(self, groups: dict[str, object]):
+    def __init__(self, groups: dict[str, object], *, children: str = "reaped children"):
         #: name -> a list of root pids (their descendants count too) or a command name.
         self.groups = groups
+        self.children = children
         self.shares: dict[str, float] = {}
 
     @staticmethod
@@ -67,17 +78,8 @@ class CpuShares:
         """pid -> (parent pid, command name, CPU seconds) of every live process."""
         found = {}
         for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    text = stat.read()
-            except OSError:
-                continue
-            name = text[text.index("(") + 1:text.rindex(")")]
-            fields = text.rsplit(")", 1)[1].split()
-            found[int(entry)] = (int(fields[1]), name,
-                                 (int(fields[11]) + int(fields[12])) / CpuClock.TICK)
+            if entry.isdigit() and (stat := process_stat(entry)) is not None:
+                found[int(entry)] = stat
         return found
 
     def _by_group(self) -> dict[str, float]:
@@ -110,7 +112,7 @@ class CpuShares:
         busy_now, idle_now = self._machine()
         now = self._by_group()
         self.shares = {name: now[name] - groups[name] for name in self.groups}
-        self.shares["reaped children"] = self._children() - children
+        self.shares[self.children] = self._children() - children
         self.shares["everything else"] = max(0.0, busy_now - busy - sum(self.shares.values()))
         self.shares["idle"] = idle_now - idle
         self.seconds = time.monotonic() - began

@@ -148,14 +148,14 @@ class Cluster:
                              "postgresql+psycopg:// URL.")
         base = url.rpartition("/")[0]
         name = f"ecampus_nodes_{secrets.token_hex(4)}"
-        self._psql(f"CREATE DATABASE {name}")
-        self._stack.callback(self._psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.psql(f"CREATE DATABASE {name}")
+        self._stack.callback(self.psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         return f"{base}/{name}"
 
     @staticmethod
-    def _psql(statement: str) -> None:
+    def psql(statement: str, database: str = "postgres") -> None:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", statement,
-                        "postgres"], check=True, stdout=subprocess.DEVNULL)
+                        database], check=True, stdout=subprocess.DEVNULL)
 
     def start(self) -> Cluster:
         """Migrate, publish the sample courses and the bench course, start nodes and nginx."""

@@ -44,10 +44,8 @@ def settle(cluster: Cluster) -> None:
     visibility maps made (a production server's autovacuum would have; this machine's
     runs without it), and the setup's writes flushed by a checkpoint now rather than in
     the middle of the measurement."""
-    name = cluster.database_url.rpartition("/")[2]
-    for statement, database in (("VACUUM ANALYZE", name), ("CHECKPOINT", "postgres")):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", statement,
-                        database], check=True, stdout=subprocess.DEVNULL)
+    cluster.psql("VACUUM ANALYZE", cluster.database_url.rpartition("/")[2])
+    cluster.psql("CHECKPOINT")
 
 
 def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float
@@ -61,7 +59,7 @@ def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float
     env = {**os.environ, "BENCH_ACCOUNTS": str(accounts), "BENCH_PASSWORD": PASSWORD}
     shares = CpuShares({"nodes": [p.pid for p in cluster.processes.values()],
                         "nginx": [cluster.nginx.pid], "PostgreSQL": "postgres",
-                        "Redis": "redis-server"})
+                        "Redis": "redis-server"}, children="Locust")
     shares.start()
     with (cluster.folder / "locust.log").open("wb") as log:
         subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
@@ -70,7 +68,6 @@ def run_locust(cluster: Cluster, users: int, seconds: int, spawn_rate: float
                         cluster.front, "--csv", str(stats), "--only-summary", "--loglevel",
                         "WARNING"], env=env, check=False, stdout=log, stderr=log)
     shares.stop()
-    shares.shares["Locust"] = shares.shares.pop("reaped children")
     with open(f"{stats}_failures.csv", newline="") as handle:
         for failure in csv.DictReader(handle):
             print(f"failed {failure['Occurrences']:>5}x {failure['Method']} {failure['Name']}: "

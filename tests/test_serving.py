@@ -35,8 +35,7 @@ def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
     # came after, not the hundreds of thousands of objects a worker keeps.
     assert gc.get_freeze_count() > 100_000
     assert len(gc.get_objects()) < gc.get_freeze_count() / 10
-
-# That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
+    # That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
 
 
 def test_a_failing_warm_up_is_logged_and_the_worker_still_serves(app, unfrozen, caplog,
