@@ -12,6 +12,7 @@ import pytest
 
 from bench.cluster import Cluster
 from bench.nodes import CLAIMS
+from ecampus.serving import SWITCH_INTERVAL
 
 URL = os.environ.get("DATABASE_URL", "")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
@@ -42,3 +43,5 @@ def test_every_worker_is_prepared_before_it_serves(cluster):
     for index in range(len(cluster.ports)):
         log = (cluster.folder / f"node{index + 1}.log").read_text(errors="replace")
         assert log.count("worker prepared in") >= cluster.workers, log[-2000:]
+        switching = f"threads switch every {1000 * SWITCH_INTERVAL:g} ms"
+        assert log.count(switching) >= cluster.workers, log[-2000:]

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import replace
 
 import pytest
 
 from ecampus.certificates.font_tables import font_tables
 from ecampus.certificates.vc import canon
-from ecampus.serving import TEMPLATE_SUFFIXES, prepare_worker
+from ecampus.serving import SWITCH_INTERVAL, TEMPLATE_SUFFIXES, prepare_worker
 
 
 @pytest.fixture
 def unfrozen():
+    interval = sys.getswitchinterval()
     yield
     gc.unfreeze()
+    sys.setswitchinterval(interval)
 
 
 def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
@@ -35,6 +38,9 @@ def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
     # came after, not the hundreds of thousands of objects a worker keeps.
     assert gc.get_freeze_count() > 100_000
     assert len(gc.get_objects()) < gc.get_freeze_count() / 10
+    # Its threads take turns on the interpreter lock more often than Python's every 5 ms.
+    assert SWITCH_INTERVAL < 0.005
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
     # That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
 
 
