@@ -14,14 +14,15 @@ from ecampus.serving import SWITCH_INTERVAL, TEMPLATE_SUFFIXES, prepare_worker
 
 
 @pytest.fixture
-def unfrozen():
+def worker_state_restored():
+    """What prepare_worker changes in the process, as it was before the test."""
     interval = sys.getswitchinterval()
     yield
     gc.unfreeze()
     sys.setswitchinterval(interval)
 
 
-def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
+def test_the_worker_builds_what_it_keeps_then_freezes_it(app, worker_state_restored):
     font_tables.cache_clear()
     canon._resolvers.clear()
     prepare_worker(app)
@@ -44,8 +45,8 @@ def test_the_worker_builds_what_it_keeps_then_freezes_it(app, unfrozen):
     # That wsgi.py prepares every gunicorn worker: tests/test_nodes.py, on real nodes.
 
 
-def test_a_failing_warm_up_is_logged_and_the_worker_still_serves(app, unfrozen, caplog,
-                                                                  monkeypatch):
+def test_a_failing_warm_up_is_logged_and_the_worker_still_serves(
+        app, worker_state_restored, caplog, monkeypatch):
     def broken() -> None:
         raise OSError("font file missing")
 
