@@ -91,7 +91,7 @@ def register_features(app: Flask) -> None:
     from .certificates.cli import certificates_cli
     from .institutions import admin_bp as institutions_admin_bp
     from .institutions import bp as institutions_bp
-    from .institutions import membership
+    from .institutions import membership, tallies
     from .institutions import retention as institutions_retention
     from .institutions.cli import cohorts_cli
     from .jobs import bp as jobs_bp
@@ -183,6 +183,8 @@ def register_features(app: Flask) -> None:
                          learning.repair_modules_done),
             doctor.check("Enrolments whose quiz result is wrong (user course kept actual)",
                          quizzes.score_drift, quizzes.repair_scores),
+            doctor.check("Cohort figures kept that differ from a count (cohort course)",
+                         tallies.drift, tallies.rebuild),
             doctor.check("Completions without a certificate (user course)",
                          certificates.missing_certificates,
                          certificates.issue_missing_certificates),

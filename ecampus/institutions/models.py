@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -102,6 +110,49 @@ class CohortCourse(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
     due_on: Mapped[date | None]
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortTally(db.Model):
+    """What the members of a cohort have done in one of its courses: the report's figures,
+    kept by the database itself where it is SQLite (see `tallies`).
+
+    Counts every member's enrolment in the course, invited or not; the report takes away the
+    few members the cohort still waits for. Removed with the cohort's course.
+    """
+
+    __tablename__ = "cohort_tallies"
+    __table_args__ = (ForeignKeyConstraint(
+        ["cohort_id", "course_id"], ["cohort_courses.cohort_id", "cohort_courses.course_id"],
+        ondelete="CASCADE"),)
+
+    cohort_id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    #: Enrolments of members (active or not).
+    lines: Mapped[int] = mapped_column(default=0)
+    active: Mapped[int] = mapped_column(default=0)
+    started: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    #: Enrolments with a quiz result, and the sum of those results.
+    scored: Mapped[int] = mapped_column(default=0)
+    score_sum: Mapped[float] = mapped_column(Double, default=0)
+
+
+class CohortTallyDay(db.Model):
+    """One day of a cohort's course, kept with `CohortTally`: enrolments made that day,
+    courses completed that day, and enrolments not completed whose due date it is (overdue
+    once the day has passed, so the count is right whatever today is)."""
+
+    __tablename__ = "cohort_tally_days"
+    __table_args__ = (ForeignKeyConstraint(
+        ["cohort_id", "course_id"], ["cohort_courses.cohort_id", "cohort_courses.course_id"],
+        ondelete="CASCADE"),)
+
+    cohort_id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    enrolled: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    open_due: Mapped[int] = mapped_column(default=0)
 
 
 class CohortImport(db.Model):

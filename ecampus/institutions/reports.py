@@ -4,7 +4,8 @@ The database does the work, so a report costs the same few statements for 50 lea
 100,000. A report line is one learner in one course of the cohort (a member crossed with the
 cohort's courses, whether or not an enrolment row exists). The figures and the chart come
 from one GROUP BY over those lines, reading the count of completed modules each enrolment
-keeps; the learner table is filtered, sorted and paged by the database (LIMIT/OFFSET), and
+keeps (on SQLite, from the totals the database keeps as lines change: `tallies`); the
+learner table is filtered, sorted and paged by the database (LIMIT/OFFSET), and
 only the page's quiz results and certificate codes are looked up; the export streams the
 lines from a server-side cursor, a batch at a time, so its memory stays flat.
 """
@@ -32,7 +33,7 @@ from ..learning.models import Enrolment
 from ..quizzes import services as quizzes
 from ..requests import MAX_ID, MAX_PAGE
 from ..textsearch import matches_all, query_words
-from . import invitations
+from . import invitations, tallies
 from .chart import Chart, chart_of_counts
 from .csvfile import EXPORT_COLUMNS, neutralise
 from .models import CohortCourse, CohortMember
@@ -252,16 +253,47 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
     courses together under ALL (the mean score over every scored line, not a mean of the
     courses' means).
 
-    One GROUP BY (course, completion day) over the cohort's enrolments, reading what each
-    keeps: its count of completed modules and its quiz result. It does not join the
-    learners' accounts: the members the cohort still waits for are few and left out by id.
+    Where the database keeps the cohort's tallies (SQLite, see `tallies`), they are read,
+    less what the members the cohort still waits for contribute (usually few, counted).
+    Otherwise the learners' enrolments are counted (`_count`).
 
     The lines without an enrolment row (a learner added before the course was assigned and
-    never enrolled) are the learners the GROUP BY did not count: not enrolled, not started,
-    and overdue when the cohort's due date has passed.
+    never enrolled) are the learners the tallies or the count did not include: not
+    enrolled, not started, and overdue when the cohort's due date has passed.
+    """
+    if tallies.kept():
+        sums, completions, first_start = _kept(lines, today)
+    else:
+        sums, completions, first_start = _count(
+            lines, invitations.learner_ids(lines.cohort_id), today)
+    for course_id, _slug, _title, due_on in courses.rows:
+        totals = sums[course_id]
+        missing = learners - totals[0]
+        totals[0] = learners
+        if due_on is not None and due_on < today:
+            totals[4] += missing
+    by_course = {course_id: _make_figures(*totals) for course_id, totals in sums.items()}
+    everything = ([sum(column) for column in zip(*sums.values(), strict=True)]
+                  or _new_totals())
+    by_course[ALL] = _make_figures(*everything)
+    return by_course, completions, first_start
+
+
+def _new_totals() -> list:
+    """Lines, enrolled, started, completed, overdue, score sum, scored."""
+    return [0, 0, 0, 0, 0, 0.0, 0]
+
+
+def _count(lines: _Lines, members, today: date
+           ) -> tuple[dict[int, list], dict[date, int], date | None]:
+    """The totals of the enrolments of `members` (a subquery of user ids) in the cohort's
+    courses, by course; completions by day; the first day one of them enrolled.
+
+    One GROUP BY (course, completion day) over the enrolments, reading what each keeps: its
+    count of completed modules and its quiz result. It does not join the learners'
+    accounts: the members left out (those the cohort still waits for) are left out by id.
     """
     e = Enrolment
-    in_cohort = invitations.learner_ids(lines.cohort_id)
     day = type_coerce(func.date(e.completed_at), Date)
     overdue = and_(e.completed_at.is_(None), e.due_on.is_not(None), e.due_on < today)
     statement = (
@@ -269,9 +301,9 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
                func.count(case((lines.started(), 1))), func.count(e.completed_at),
                func.count(case((overdue, 1))), func.sum(e.quiz_score), func.count(e.quiz_score),
                func.min(e.enrolled_at))
-        .where(e.course_id.in_(lines.course_ids), e.user_id.in_(in_cohort))
+        .where(e.course_id.in_(lines.course_ids), e.user_id.in_(members))
         .group_by(e.course_id, day))
-    sums: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0, 0])
+    sums: dict[int, list] = defaultdict(_new_totals)
     completions: dict[date, int] = defaultdict(int)
     first_start: date | None = None
     for course_id, completed_on, *counts, first in db.session.execute(statement):
@@ -283,17 +315,33 @@ def _figures(lines: _Lines, courses: _Courses, learners: int, today: date
         if first is not None:
             first = _day(first)
             first_start = first if first_start is None else min(first_start, first)
-    for course_id, _slug, _title, due_on in courses.rows:
-        totals = sums[course_id]
-        missing = learners - totals[0]
-        totals[0] = learners
-        if due_on is not None and due_on < today:
-            totals[4] += missing
-    by_course = {course_id: _make_figures(*totals) for course_id, totals in sums.items()}
-    everything = [sum(column) for column in zip(*sums.values(), strict=True)] or [
-        0, 0, 0, 0, 0, 0.0, 0]
-    by_course[ALL] = _make_figures(*everything)
-    return by_course, completions, first_start
+    return sums, completions, first_start
+
+
+def _kept(lines: _Lines, today: date
+          ) -> tuple[dict[int, list], dict[date, int], date | None]:
+    """`_count` of the cohort's learners, from the tallies the database keeps: every
+    member's, less the members the cohort waits for."""
+    kept, completions, enrolled = tallies.read(lines.cohort_id, today)
+    sums: dict[int, list] = defaultdict(_new_totals, kept)
+    waiting = select(CohortMember.user_id).where(
+        CohortMember.cohort_id == lines.cohort_id,
+        CohortMember.user_id.in_(invitations.waiting_ids(lines.cohort_id)))
+    waiting_sums, waiting_completions, _first = _count(lines, waiting, today)
+    for course_id, counts in waiting_sums.items():
+        sums[course_id] = [have - less for have, less in zip(sums[course_id], counts,
+                                                               strict=True)]
+    for day, count in waiting_completions.items():
+        completions[day] -= count
+    e = Enrolment
+    enrolled_on = type_coerce(func.date(e.enrolled_at), Date)
+    for day, count in db.session.execute(
+            select(enrolled_on, func.count())
+            .where(e.course_id.in_(lines.course_ids), e.user_id.in_(waiting))
+            .group_by(enrolled_on)):
+        enrolled[_day(day)] -= count
+    first_start = min((day for day, count in enrolled.items() if count > 0), default=None)
+    return sums, {day: count for day, count in completions.items() if count}, first_start
 
 
 def _make_figures(lines: int, enrolled: int, started: int, completed: int, overdue: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from ecampus.auth.models import User
 from ecampus.auth.services import INVITE, revoke_tokens
-from ecampus.catalog.models import Course
+from ecampus.catalog.models import Course, Module
 from ecampus.extensions import db
 from ecampus.institutions import services
 from ecampus.institutions.models import (
@@ -22,7 +23,10 @@ from ecampus.institutions.models import (
     InstitutionMember,
 )
 from ecampus.learning.models import Enrolment
+from ecampus.quizzes.models import Attempt
+from ecampus.timeutil import utcnow
 from tests.helpers import course_md, lesson, publish, simple_course, write_course
+from tests.quizzes.conftest import correct_form, write_quiz_course, wrong_form
 
 HEADER = "email,full_name,language,external_id\n"
 
@@ -176,3 +180,47 @@ def import_and_accept(client, app, cohort_id: int, data: bytes):
     response = import_and_confirm(client, cohort_id, data)
     choose_passwords(app, cohort_id)
     return response
+
+
+def learner_client(app, email: str):
+    tab = app.test_client()
+    tab.sign_in(email)
+    return tab
+
+
+def take_quiz(app, tab, form_for) -> None:
+    with app.app_context():
+        module_id = db.session.scalar(select(Module.id).where(Module.slug == "check"))
+    response = tab.submit(f"/quizzes/{module_id}/start")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    with app.app_context():
+        questions = db.session.get(Attempt, attempt_id).questions
+    tab.submit(f"/quizzes/attempts/{attempt_id}",
+               {**form_for(questions), "action": "submit-anyway"})
+
+
+@pytest.fixture
+def reported(app, tmp_path, manager_client, institution, make_cohort, make_member):
+    """A cohort of three: Ana finished both courses, Bruno started and failed the quiz,
+    Carla has not started; Migration basics was due yesterday."""
+    simple_course(tmp_path, "migration-basics", modules=3, title="Migration basics")
+    write_quiz_course(tmp_path)
+    publish(app, tmp_path)
+    with app.app_context():
+        ids = dict(db.session.execute(select(Course.slug, Course.id)).all())
+    yesterday = utcnow().date() - timedelta(days=1)
+    cohort = make_cohort(institution, dues={ids["migration-basics"]: yesterday,
+                                            ids["quiz-course"]: yesterday + timedelta(days=400)})
+    people = {name: make_member(name=name, email=f"{name.lower()}@example.org")
+              for name in ("Ana", "Bruno", "Carla")}
+    import_and_confirm(manager_client, cohort, csv_bytes(
+        *[f"{p.email},{p.full_name},,EMP-{n}" for n, p in enumerate(people.values())]))
+    ana = learner_client(app, people["Ana"].email)
+    for n in (1, 2, 3):
+        ana.submit(f"/learning/courses/migration-basics/lesson-{n}/done")
+    ana.submit("/learning/courses/quiz-course/reading/done")
+    take_quiz(app, ana, correct_form)
+    bruno = learner_client(app, people["Bruno"].email)
+    bruno.submit("/learning/courses/migration-basics/lesson-1/done")
+    take_quiz(app, bruno, wrong_form)
+    return cohort, ids, people

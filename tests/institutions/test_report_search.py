@@ -9,7 +9,7 @@ from ecampus.extensions import db
 from ecampus.institutions import reports
 from ecampus.learning.models import Enrolment
 from ecampus.timeutil import utcnow
-from tests.institutions.test_reports import _export, _report, _rows, reported  # noqa: F401
+from tests.institutions.test_reports import _export, _report, _rows
 
 
 def test_name_search_ignores_accents_and_case(manager_client, reported):  # noqa: F811

@@ -5,18 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from ecampus.catalog.models import Course, Module
 from ecampus.extensions import db
 from ecampus.institutions.csvfile import EXPORT_COLUMNS
 from ecampus.institutions.models import CohortMember
-from ecampus.quizzes.models import Attempt
-from ecampus.timeutil import utcnow
-from tests.helpers import count_page_queries, publish, simple_course
+from tests.helpers import count_page_queries
 from tests.institutions.conftest import (
     confirm,
     counts,
@@ -25,51 +21,6 @@ from tests.institutions.conftest import (
     import_and_confirm,
     upload,
 )
-from tests.quizzes.conftest import correct_form, write_quiz_course, wrong_form
-
-
-def _learner_client(app, email: str):
-    tab = app.test_client()
-    tab.sign_in(email)
-    return tab
-
-
-def _take_quiz(app, tab, form_for) -> None:
-    with app.app_context():
-        module_id = db.session.scalar(select(Module.id).where(Module.slug == "check"))
-    response = tab.submit(f"/quizzes/{module_id}/start")
-    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
-    with app.app_context():
-        questions = db.session.get(Attempt, attempt_id).questions
-    tab.submit(f"/quizzes/attempts/{attempt_id}",
-               {**form_for(questions), "action": "submit-anyway"})
-
-
-@pytest.fixture
-def reported(app, tmp_path, manager_client, institution, make_cohort, make_member):
-    """A cohort of three: Ana finished both courses, Bruno started and failed the quiz,
-    Carla has not started; Migration basics was due yesterday."""
-    simple_course(tmp_path, "migration-basics", modules=3, title="Migration basics")
-    write_quiz_course(tmp_path)
-    publish(app, tmp_path)
-    with app.app_context():
-        ids = dict(db.session.execute(select(Course.slug, Course.id)).all())
-    yesterday = utcnow().date() - timedelta(days=1)
-    cohort = make_cohort(institution, dues={ids["migration-basics"]: yesterday,
-                                            ids["quiz-course"]: yesterday + timedelta(days=400)})
-    people = {name: make_member(name=name, email=f"{name.lower()}@example.org")
-              for name in ("Ana", "Bruno", "Carla")}
-    import_and_confirm(manager_client, cohort, csv_bytes(
-        *[f"{p.email},{p.full_name},,EMP-{n}" for n, p in enumerate(people.values())]))
-    ana = _learner_client(app, people["Ana"].email)
-    for n in (1, 2, 3):
-        ana.submit(f"/learning/courses/migration-basics/lesson-{n}/done")
-    ana.submit("/learning/courses/quiz-course/reading/done")
-    _take_quiz(app, ana, correct_form)
-    bruno = _learner_client(app, people["Bruno"].email)
-    bruno.submit("/learning/courses/migration-basics/lesson-1/done")
-    _take_quiz(app, bruno, wrong_form)
-    return cohort, ids, people
 
 
 def _rows(page: str) -> list[list[str]]:

@@ -84,9 +84,9 @@ def test_a_passed_quiz_counts(app, client, learner, tmp_path):
     publish(app, tmp_path)
     client.sign_in(learner.email)
     client.submit("/learning/courses/quiz-course/enrol")
-    from tests.institutions.test_reports import _take_quiz
+    from tests.institutions.conftest import take_quiz
 
-    _take_quiz(app, client, correct_form)
+    take_quiz(app, client, correct_form)
     assert modules_done(app, learner.id) == 1
 
 
