@@ -12,11 +12,13 @@ committed before it, and its own transaction's. (On PostgreSQL two transactions,
 a member and one enrolling that member, would each miss the other's uncommitted row; there
 the report counts, and these tables stay empty.)
 
-A trigger adds or takes away the contribution of a set of report lines, a member's
-enrolment in a course of the cohort, described by one SELECT: the changed enrolment in each
-of the member's cohorts that has its course, the new member's enrolments in the cohort's
-courses, or every member's enrolment in a course newly assigned. An update is the old row
-taken away and the new one added. `drift` compares what is kept with a count, for `ecampus
+A trigger adds or takes away the contribution of a set of report lines (a line is a
+member's enrolment in a course of the cohort): the new member's enrolments in the cohort's
+courses, or every member's enrolment in a course newly assigned, each described by one
+SELECT and grouped; or one enrolment, in each of its learner's cohorts that has its course,
+by the tallies' keys without grouping (enrolments change most often). An update is the old
+row taken away and the new one added; an enrolment's update fires only when something the
+figures read has changed, not on every lesson visit. `drift` compares what is kept with a count, for `ecampus
 doctor`; `rebuild` counts again.
 """
 
@@ -33,9 +35,9 @@ from sqlalchemy import DDL, event, text
 from ..extensions import db
 
 
-#: The columns of a line, from an enrolment under `alias` ("started" as the report reads it:
-#: a module, a visit, a completion or a quiz result).
 def _columns(alias: str) -> str:
+    """The columns of a line, from an enrolment under `alias` ("started" as the report reads
+    it: a module, a visit, a completion or a quiz result)."""
     return (f"{alias}.active AS active, "
             f"({alias}.modules_done > 0 OR {alias}.last_module_id IS NOT NULL "
             f"OR {alias}.completed_at IS NOT NULL OR {alias}.quiz_score IS NOT NULL) "

@@ -32,6 +32,7 @@ from tests.institutions.conftest import (
     learner_client,
     take_quiz,
 )
+from tests.live import Browser, run_together
 from tests.quizzes.conftest import correct_form
 
 
@@ -212,3 +213,40 @@ def test_the_migration_counts_what_exists(app, reported):
             db.session.execute(text(statement))
         db.session.commit()
     assert_kept_equals_count(app, cohort)
+
+
+def test_kept_figures_stay_exact_under_simultaneous_requests(app, live_server, institution,
+                                                             reported):
+    """Learners progress while their manager assigns a course and removes a member, all at
+    the same moment from real threads: whatever order the database gives them, what is
+    kept equals a count afterwards."""
+    cohort, ids, people = reported
+    with app.app_context():
+        services.unassign_course(_cohort(cohort), ids["quiz-course"])
+    managers = [Browser(live_server) for _ in range(2)]
+    for manager in managers:
+        manager.sign_in(institution.manager.email)
+    learners = {name: [Browser(live_server) for _ in range(2)] for name in ("Bruno", "Carla")}
+    for name, tabs in learners.items():
+        for tab in tabs:
+            tab.sign_in(people[name].email)
+    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    basics = "/learning/courses/migration-basics"
+    statuses = run_together(
+        lambda: managers[0].submit(f"/institutions/cohorts/{cohort}/courses", {
+            "course": str(ids["quiz-course"]), "due_on": tomorrow})[0],
+        lambda: managers[1].submit(
+            f"/institutions/cohorts/{cohort}/members/{people['Ana'].id}/remove")[0],
+        lambda: learners["Bruno"][0].submit(f"{basics}/lesson-2/done")[0],
+        lambda: learners["Bruno"][1].submit(f"{basics}/lesson-3/done")[0],
+        lambda: learners["Carla"][0].submit(f"{basics}/lesson-1/done")[0],
+        lambda: learners["Carla"][1].submit("/learning/courses/quiz-course/reading/done")[0],
+    )
+    assert statuses == [302] * 6, statuses
+    assert_kept_equals_count(app, cohort)
+    with app.app_context():
+        figures = reports.cohort_report(cohort, reports.Options(), language="en",
+                                        today=utcnow().date())
+    assert figures.learners == 2
+    assert dict((title, f.completed) for _id, title, f in figures.by_course) == {
+        "Migration basics": 1, "Quiz course": 0}
