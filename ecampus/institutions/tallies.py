@@ -18,8 +18,8 @@ courses, or every member's enrolment in a course newly assigned, each described 
 SELECT and grouped; or one enrolment, in each of its learner's cohorts that has its course,
 by the tallies' keys without grouping (enrolments change most often). An update is the old
 row taken away and the new one added; an enrolment's update fires only when something the
-figures read has changed, not on every lesson visit. `drift` compares what is kept with a count, for `ecampus
-doctor`; `rebuild` counts again.
+figures read has changed, not on every lesson visit. `drift` compares what is kept with a
+count, for `ecampus doctor`; `rebuild` counts again.
 """
 
 # ruff: noqa: S608 - the SQL here is built from this module's constants only; values are
